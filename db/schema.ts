@@ -1,0 +1,73 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgTable,
+  serial,
+  text,
+  timestamp,
+} from 'drizzle-orm/pg-core';
+
+const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+export const users = pgTable(
+  'users',
+  {
+    id: text('id').primaryKey(),
+    traits: jsonb('traits').$type<Record<string, unknown>>().notNull().default({}),
+    firstSeenAt: at('first_seen_at').notNull(),
+    lastActiveAt: at('last_active_at'),
+    lastPaymentAt: at('last_payment_at'),
+    stage: text('stage'),
+    stageSince: at('stage_since'),
+    policyVersion: integer('policy_version'),
+    updatedAt: at('updated_at').notNull().defaultNow(),
+  },
+  (t) => [index('users_last_active_at_idx').on(t.lastActiveAt), index('users_stage_idx').on(t.stage)],
+);
+
+export const events = pgTable(
+  'events',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id').notNull(),
+    name: text('name').notNull(),
+    occurredAt: at('occurred_at').notNull(),
+    receivedAt: at('received_at').notNull().defaultNow(),
+    properties: jsonb('properties').$type<Record<string, unknown>>().notNull().default({}),
+    // Exact decimal so revenue sums agree between SQL and TypeScript (compared in cents).
+    revenue: numeric('revenue', { precision: 14, scale: 2 }),
+  },
+  (t) => [
+    index('events_user_occurred_idx').on(t.userId, t.occurredAt),
+    index('events_user_name_occurred_idx').on(t.userId, t.name, t.occurredAt),
+  ],
+);
+
+export const policies = pgTable('policies', {
+  version: serial('version').primaryKey(),
+  body: jsonb('body').notNull(),
+  source: text('source').notNull(),
+  createdAt: at('created_at').notNull().defaultNow(),
+  activatedAt: at('activated_at'),
+});
+
+export const stageTransitions = pgTable(
+  'stage_transitions',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    userId: text('user_id').notNull(),
+    fromStage: text('from_stage'),
+    toStage: text('to_stage').notNull(),
+    at: at('at').notNull(),
+    policyVersion: integer('policy_version').notNull(),
+    rule: text('rule').notNull(),
+    facts: jsonb('facts').notNull(),
+  },
+  (t) => [index('stage_transitions_user_at_idx').on(t.userId, t.at)],
+);
+
+export const activePolicyVersion = sql`(select max(version) from policies where activated_at is not null)`;
