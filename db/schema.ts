@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+
 import {
   bigserial,
   index,
@@ -70,4 +70,3 @@ export const stageTransitions = pgTable(
   (t) => [index('stage_transitions_user_at_idx').on(t.userId, t.at)],
 );
 
-export const activePolicyVersion = sql`(select max(version) from policies where activated_at is not null)`;
