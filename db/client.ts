@@ -19,6 +19,8 @@ export interface Database {
   query: Query;
   /** Bulk load with COPY … FROM STDIN (postgres) or COPY … FROM '/dev/blob' (PGlite). */
   copy(table: string, columns: readonly string[], rows: Iterable<readonly unknown[]>): Promise<number>;
+  /** Runs `work` in one transaction on one connection: all of its queries commit, or none. */
+  transaction<T>(work: (query: Query) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -82,6 +84,10 @@ function openPostgres(url: string, max: number): Database {
       });
       return count;
     },
+    transaction: (work) =>
+      raw.begin((tx) =>
+        work(async (text, params = []) => (await tx.unsafe(text, params as postgres.ParameterOrJSON<never>[])) as never),
+      ) as Promise<never>,
     close: async () => {
       await Promise.all([drizzleClient.end(), raw.end()]);
     },
@@ -105,6 +111,8 @@ async function openPglite(dataDir?: string): Promise<Database> {
       );
       return lines.length;
     },
+    transaction: (work) =>
+      pg.transaction((tx) => work(async (text, params = []) => (await tx.query(text, params as unknown[])).rows as never)),
     close: () => pg.close(),
   };
 }

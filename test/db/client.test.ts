@@ -40,3 +40,31 @@ describe(`database (${process.env.TEST_DATABASE_URL ? 'postgres' : 'pglite'})`, 
     expect(drizzleRows).toHaveLength(2);
   });
 });
+
+describe('transactions', () => {
+  let database: Database;
+  beforeAll(async () => {
+    database = await openTestDatabase();
+  });
+  afterAll(() => database?.close());
+
+  it('commits all statements together', async () => {
+    await database.transaction(async (query) => {
+      await query(`insert into users (id, first_seen_at) values ($1, now())`, ['t1']);
+      await query(`insert into users (id, first_seen_at) values ($1, now())`, ['t2']);
+    });
+    const rows = await database.query<{ n: number }>(`select count(*)::int as n from users where id in ('t1','t2')`);
+    expect(rows[0]?.n).toBe(2);
+  });
+
+  it('writes nothing when a statement fails', async () => {
+    await expect(
+      database.transaction(async (query) => {
+        await query(`insert into users (id, first_seen_at) values ($1, now())`, ['t3']);
+        await query(`insert into users (id, first_seen_at) values ($1, null)`, ['t4']);
+      }),
+    ).rejects.toThrow(/null/);
+    const rows = await database.query<{ n: number }>(`select count(*)::int as n from users where id in ('t3','t4')`);
+    expect(rows[0]?.n).toBe(0);
+  });
+});
