@@ -9,6 +9,7 @@ import {
   serial,
   text,
   timestamp,
+  uniqueIndex,
 } from 'drizzle-orm/pg-core';
 
 const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
@@ -67,6 +68,27 @@ export const stageTransitions = pgTable(
     rule: text('rule').notNull(),
     facts: jsonb('facts').notNull(),
   },
-  (t) => [index('stage_transitions_user_at_idx').on(t.userId, t.at)],
+  // One transition per user and instant: a retried recordTransition activity writes nothing new.
+  (t) => [uniqueIndex('stage_transitions_user_at_key').on(t.userId, t.at)],
+);
+
+export const churnWarnings = pgTable(
+  'churn_warnings',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    /** Transition identity plus the target kind, so each warning is delivered once per channel. */
+    key: text('key').notNull(),
+    userId: text('user_id').notNull(),
+    fromStage: text('from_stage'),
+    toStage: text('to_stage').notNull(),
+    channel: text('channel', { enum: ['webhook', 'email'] }).notNull(),
+    target: text('target').notNull(),
+    status: text('status', { enum: ['pending', 'sent', 'failed'] }).notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    createdAt: at('created_at').notNull().defaultNow(),
+    sentAt: at('sent_at'),
+  },
+  (t) => [uniqueIndex('churn_warnings_key').on(t.key), index('churn_warnings_user_idx').on(t.userId)],
 );
 

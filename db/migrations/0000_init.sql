@@ -1,3 +1,18 @@
+CREATE TABLE "churn_warnings" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"key" text NOT NULL,
+	"user_id" text NOT NULL,
+	"from_stage" text,
+	"to_stage" text NOT NULL,
+	"channel" text NOT NULL,
+	"target" text NOT NULL,
+	"status" text NOT NULL,
+	"attempts" integer DEFAULT 0 NOT NULL,
+	"last_error" text,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"sent_at" timestamp with time zone
+);
+--> statement-breakpoint
 CREATE TABLE "events" (
 	"id" text PRIMARY KEY NOT NULL,
 	"user_id" text NOT NULL,
@@ -39,8 +54,10 @@ CREATE TABLE "users" (
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+CREATE UNIQUE INDEX "churn_warnings_key" ON "churn_warnings" USING btree ("key");--> statement-breakpoint
+CREATE INDEX "churn_warnings_user_idx" ON "churn_warnings" USING btree ("user_id");--> statement-breakpoint
 CREATE INDEX "events_user_occurred_idx" ON "events" USING btree ("user_id","occurred_at");--> statement-breakpoint
 CREATE INDEX "events_user_name_occurred_idx" ON "events" USING btree ("user_id","name","occurred_at");--> statement-breakpoint
-CREATE INDEX "stage_transitions_user_at_idx" ON "stage_transitions" USING btree ("user_id","at");--> statement-breakpoint
+CREATE UNIQUE INDEX "stage_transitions_user_at_key" ON "stage_transitions" USING btree ("user_id","at");--> statement-breakpoint
 CREATE INDEX "users_last_active_at_idx" ON "users" USING btree ("last_active_at");--> statement-breakpoint
 CREATE INDEX "users_stage_idx" ON "users" USING btree ("stage");
