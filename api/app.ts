@@ -1,0 +1,53 @@
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { HttpError, isDatabaseUnavailable, type ErrorBody } from './errors.ts';
+import type { IngestDeps } from './ingest/deps.ts';
+import { ingestRoutes, LIMITS } from './ingest/routes.ts';
+
+export type ApiDeps = IngestDeps;
+
+/** Seconds a client should wait before retrying while the database is unreachable. */
+const RETRY_AFTER_SECONDS = 5;
+
+/**
+ * The Lifeline HTTP API. Ingest lives in its own encapsulated plugin; other route groups
+ * (operator, reports, webhooks) register beside it with their own auth and content types.
+ */
+export function buildApi(deps: ApiDeps): FastifyInstance {
+  const app = Fastify({ logger: false, bodyLimit: LIMITS.request });
+
+  app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
+    if (error instanceof HttpError) {
+      return reply.code(error.statusCode).headers(error.headers).send(error.body());
+    }
+    if (isDatabaseUnavailable(error)) {
+      return reply
+        .code(503)
+        .header('retry-after', String(RETRY_AFTER_SECONDS))
+        .send(errorBody('database_unavailable', 'the database is unreachable; retry later'));
+    }
+    const status = error.statusCode ?? 500;
+    if (status === 413) {
+      return reply.code(413).send(errorBody('payload_too_large', `request body is larger than ${request.routeOptions.bodyLimit ?? LIMITS.request} bytes`));
+    }
+    if (status === 415) {
+      return reply.code(415).send(errorBody('unsupported_media_type', 'Content-Type must be application/json'));
+    }
+    if (status >= 400 && status < 500) {
+      const issue = { field: '(body)', rule: error.code ?? 'bad_request', message: error.message };
+      return reply.code(status).send({ ...errorBody('invalid_request', error.message), issues: [issue] });
+    }
+    (deps.log ?? console).error({ err: { name: error.name, message: error.message }, url: request.url }, 'request failed');
+    return reply.code(500).send(errorBody('internal_error', 'internal error'));
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send(errorBody('not_found', `no route for ${request.method} ${request.url}`)),
+  );
+
+  app.register(async (scope) => ingestRoutes(scope, deps));
+  return app;
+}
+
+function errorBody(error: string, message: string): ErrorBody {
+  return { success: false, error, message };
+}

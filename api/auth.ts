@@ -1,0 +1,28 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { HttpError } from './errors.ts';
+
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+/**
+ * Segment's scheme: HTTP Basic with the write key as the user name and an empty password (any
+ * password is ignored). Keys are compared as digests in constant time.
+ */
+export function writeKeyChecker(writeKeys: readonly string[]): (authorization: string | undefined) => void {
+  const known = writeKeys.filter((key) => key.length > 0).map(digest);
+  return (authorization) => {
+    const match = authorization ? /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization) : null;
+    if (!match) {
+      throw new HttpError(401, 'unauthorized', 'Basic authentication with a write key as the user name is required', undefined, {
+        'www-authenticate': 'Basic realm="lifeline"',
+      });
+    }
+    const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    const candidate = digest(colon === -1 ? decoded : decoded.slice(0, colon));
+    let ok = false;
+    for (const key of known) ok = timingSafeEqual(key, candidate) || ok;
+    if (!ok) {
+      throw new HttpError(401, 'unauthorized', 'unknown write key', undefined, { 'www-authenticate': 'Basic realm="lifeline"' });
+    }
+  };
+}
