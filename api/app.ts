@@ -5,6 +5,12 @@ import { ingestRoutes, LIMITS } from './ingest/routes.ts';
 
 export type ApiDeps = IngestDeps;
 
+// Fastify's parser errors, said as the rule the body broke.
+const BODY_RULES: Record<string, { rule: string; message: string }> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: { rule: 'json', message: 'must be valid JSON (without __proto__ or constructor.prototype keys)' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { rule: 'required', message: 'must not be empty' },
+};
+
 /** Seconds a client should wait before retrying while the database is unreachable. */
 const RETRY_AFTER_SECONDS = 5;
 
@@ -33,8 +39,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
       return reply.code(415).send(errorBody('unsupported_media_type', 'Content-Type must be application/json'));
     }
     if (status >= 400 && status < 500) {
-      const issue = { field: '(body)', rule: error.code ?? 'bad_request', message: error.message };
-      return reply.code(status).send({ ...errorBody('invalid_request', error.message), issues: [issue] });
+      const issue = { field: '(body)', ...(BODY_RULES[error.code] ?? { rule: 'bad_request', message: error.message }) };
+      return reply.code(status).send({ ...errorBody('invalid_request', `${issue.field} ${issue.message}`), issues: [issue] });
     }
     (deps.log ?? console).error({ err: { name: error.name, message: error.message }, url: request.url }, 'request failed');
     return reply.code(500).send(errorBody('internal_error', 'internal error'));

@@ -55,15 +55,20 @@ const eventName = z
 
 const common = { userId, messageId, timestamp, context };
 
-export const trackMessage = z.object({ ...common, event: eventName, properties });
-export const identifyMessage = z.object({ ...common, traits: jsonObject('traits').optional() });
+const message = { error: 'must be a JSON object (a Segment message)' };
+
+export const trackMessage = z.object({ ...common, event: eventName, properties }, message);
+export const identifyMessage = z.object({ ...common, traits: jsonObject('traits').optional() }, message);
 /** page and screen calls are stored as events named "Page Viewed" / "Screen Viewed". */
-export const viewMessage = z.object({
-  ...common,
-  name: z.string({ error: 'must be a string' }).max(200, 'must be at most 200 characters').optional(),
-  category: z.string({ error: 'must be a string' }).max(200, 'must be at most 200 characters').optional(),
-  properties,
-});
+export const viewMessage = z.object(
+  {
+    ...common,
+    name: z.string({ error: 'must be a string' }).max(200, 'must be at most 200 characters').optional(),
+    category: z.string({ error: 'must be a string' }).max(200, 'must be at most 200 characters').optional(),
+    properties,
+  },
+  message,
+);
 
 const ignored = <T extends string>(type: T) => z.object({ type: z.literal(type) });
 
@@ -81,11 +86,12 @@ export const batchMessage = z.discriminatedUnion(
   { error: 'must be one of track, identify, page, screen, group, alias' },
 );
 
-export const batchRequest = z.object({
-  batch: z
-    .array(z.unknown(), { error: 'required, an array of messages' })
-    .min(1, 'must hold at least one message'),
-});
+export const batchRequest = z.object(
+  {
+    batch: z.array(z.unknown(), { error: 'required, an array of messages' }).min(1, 'must hold at least one message'),
+  },
+  { error: 'must be a JSON object with a batch array' },
+);
 
 export type TrackMessage = z.infer<typeof trackMessage>;
 export type IdentifyMessage = z.infer<typeof identifyMessage>;
