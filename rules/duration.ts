@@ -35,9 +35,9 @@ export function durationMs(text: string): number {
   return ms;
 }
 
-/** The largest whole unit: 604800000 → "1 week", 129600000 → "36 hours". */
+/** In the largest whole unit up to days (people say "30 days", not "4.3 weeks"): 129600000 → "36 hours". */
 export function formatDuration(ms: number): string {
-  const units = Object.entries(DURATION_UNITS).reverse();
+  const units = Object.entries(DURATION_UNITS).filter(([unit]) => unit !== 'week').reverse();
   for (const [unit, size] of units) {
     if (ms % size === 0 && ms >= size) return `${ms / size} ${unit}${ms === size ? '' : 's'}`;
   }
