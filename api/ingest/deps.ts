@@ -9,7 +9,7 @@ export interface EventKinds {
 export interface UserWake {
   userId: string;
   kind: 'start' | 'signal';
-  reason: 'new-user' | 'dormant-user' | 'trigger-event';
+  reason: 'new-user' | 'dormant-user' | 'trigger-event' | 'policy-change';
 }
 
 /** Starts or signals user workflows (Temporal signalWithStart / signal); wired by the worker layer. */

@@ -1,0 +1,60 @@
+import type { Database } from '../db/client.ts';
+import { activePolicy, policyByVersion } from '../db/policies.ts';
+import { factsFor, type Facts } from '../rules/facts.ts';
+import type { Policy } from '../rules/policy.ts';
+
+export interface LifecycleDeps {
+  database: Database;
+}
+
+export interface RecordTransitionInput {
+  userId: string;
+  fromStage: string | null;
+  toStage: string;
+  at: string;
+  policyVersion: number;
+  rule: string;
+  facts: Facts;
+}
+
+export function createLifecycleActivities({ database }: LifecycleDeps) {
+  const queries = new Map<number, ReturnType<typeof factsFor>>();
+  const queryFor = (version: number, policy: Policy) => {
+    let query = queries.get(version);
+    if (!query) queries.set(version, (query = factsFor(policy)));
+    return query;
+  };
+
+  return {
+    /** The user's facts as of `at` under the active policy; ids and derived values only, no contact details. */
+    async loadFacts({ userId, at }: { userId: string; at: string }): Promise<{ policyVersion: number; facts: Facts }> {
+      const active = await activePolicy<Policy>(database);
+      if (!active) throw new Error('no active policy: activate one with `lifeline policy apply <file>`');
+      const query = queryFor(active.version, active.body);
+      const rows = await database.query(query.text, query.params(userId, new Date(at)));
+      return { policyVersion: active.version, facts: query.toFacts(rows[0], userId) };
+    },
+
+    async loadPolicy(version: number): Promise<Policy> {
+      return (await policyByVersion<Policy>(database, version)).body;
+    },
+
+    /** Idempotent: a retried call finds the transition already written and changes nothing. */
+    async recordTransition(input: RecordTransitionInput): Promise<void> {
+      await database.transaction(async (query) => {
+        const inserted = await query(
+          `insert into stage_transitions (user_id, from_stage, to_stage, at, policy_version, rule, facts)
+           values ($1, $2, $3, $4, $5, $6, $7) on conflict (user_id, at) do nothing returning id`,
+          [input.userId, input.fromStage, input.toStage, input.at, input.policyVersion, input.rule, JSON.stringify(input.facts)],
+        );
+        if (!inserted.length) return;
+        await query(`update users set stage = $2, stage_since = $3, policy_version = $4, updated_at = now() where id = $1`, [
+          input.userId,
+          input.toStage,
+          input.at,
+          input.policyVersion,
+        ]);
+      });
+    },
+  };
+}

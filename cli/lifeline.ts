@@ -1,0 +1,23 @@
+#!/usr/bin/env -S npx tsx
+import { Command } from 'commander';
+import { ConfigError } from '../worker/config.ts';
+import { registerPolicyCommands } from './policy.ts';
+import { runApi, runDev, runMigrate, runWorker } from './processes.ts';
+
+const program = new Command('lifeline')
+  .description('User lifecycle and churn-rescue engine on Temporal')
+  .showHelpAfterError();
+
+program
+  .command('dev')
+  .description('run everything embedded: PGlite, the in-memory Temporal devserver, the worker and the API')
+  .action(runDev);
+program.command('worker').description('run a worker (needs DATABASE_URL and TEMPORAL_ADDRESS)').action(runWorker);
+program.command('api').description('run the HTTP API (needs DATABASE_URL and TEMPORAL_ADDRESS)').action(runApi);
+program.command('migrate').description('apply database migrations').action(runMigrate);
+registerPolicyCommands(program);
+
+program.parseAsync().catch((error: unknown) => {
+  process.stderr.write(`lifeline: ${error instanceof ConfigError || !(error instanceof Error) ? String(error instanceof Error ? error.message : error) : (error.stack ?? error.message)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,78 @@
+import { Client, Connection } from '@temporalio/client';
+import type { WorkflowBundleOption } from '@temporalio/worker';
+import nodemailer from 'nodemailer';
+import { createActivities } from '../activities/index.ts';
+import { buildApi } from '../api/app.ts';
+import type { Database } from '../db/client.ts';
+import type { Config } from './config.ts';
+import { createWorker } from './create-worker.ts';
+import { createTemporalWaker } from './temporal-waker.ts';
+import { watchActivePolicy } from './active-policy.ts';
+
+export interface EngineOptions {
+  config: Config;
+  database: Database;
+  temporalAddress: string;
+  run: { worker: boolean; api: boolean };
+  webhookSecret: string;
+  writeKeys: readonly string[];
+  workflowBundle?: WorkflowBundleOption;
+}
+
+export interface Engine {
+  /** The API's address when it runs, e.g. http://127.0.0.1:8080 */
+  url?: string;
+  client: Client;
+  stop(): Promise<void>;
+}
+
+/** Starts the worker and/or the HTTP API against one database and one Temporal namespace. */
+export async function startEngine(options: EngineOptions): Promise<Engine> {
+  const { config, database } = options;
+  const connection = await Connection.connect({ address: options.temporalAddress });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const stops: Array<() => Promise<void>> = [async () => connection.close()];
+  const engine: Engine = { client, stop: async () => void (await Promise.allSettled(stops.reverse().map((stop) => stop()))) };
+
+  try {
+    if (options.run.worker) {
+      const mailer = config.SMTP_URL ? nodemailer.createTransport(config.SMTP_URL) : undefined;
+      const { worker, connection: workerConnection } = await createWorker({
+        address: options.temporalAddress,
+        namespace: config.TEMPORAL_NAMESPACE,
+        taskQueue: config.LIFELINE_TASK_QUEUE,
+        activities: createActivities({ database, webhookSecret: options.webhookSecret, mailer, teamSender: config.LIFELINE_TEAM_SENDER }),
+        workflowBundle: options.workflowBundle,
+        maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
+        maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+      });
+      const running = worker.run();
+      stops.push(async () => {
+        worker.shutdown();
+        await running;
+        await workerConnection.close();
+        mailer?.close();
+      });
+    }
+    if (options.run.api) {
+      const policy = await watchActivePolicy(database);
+      const api = buildApi({
+        database,
+        writeKeys: options.writeKeys,
+        eventKinds: policy.eventKinds,
+        // A payment can make a non-paying user paying right now; other events wait for the user's timer.
+        isTriggerEvent: (name, user) => policy.eventKinds().isPayment(name) && user.stage !== 'paying',
+        waker: createTemporalWaker(client, config.LIFELINE_TASK_QUEUE),
+      });
+      engine.url = await api.listen({ host: config.HOST, port: config.PORT });
+      stops.push(async () => {
+        policy.stop();
+        await api.close();
+      });
+    }
+  } catch (error) {
+    await engine.stop();
+    throw error;
+  }
+  return engine;
+}
