@@ -1,0 +1,4 @@
+export { startDevServer, type DevServer, type DevServerOptions } from './server.ts';
+export { ACTION_KINDS, type ActionCounts, type ActionKind, type ActionsSnapshot } from './accounting.ts';
+export { readActions, readWorkflowActions, resetActions } from './actions-client.ts';
+export { devServerExecutablePath } from './executable-path.ts';
