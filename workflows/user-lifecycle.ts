@@ -47,6 +47,8 @@ const local = proxyLocalActivities<Activities>({
 
 const warnings = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
+  // A warning still undelivered after a day is stale news; the activity records the failure.
+  scheduleToCloseTimeout: '1 day',
   retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '1 hour', maximumAttempts: 12 },
 });
 

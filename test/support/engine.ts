@@ -1,0 +1,123 @@
+import type { Client } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createActivities } from '../../activities/index.ts';
+import { buildApi } from '../../api/app.ts';
+import type { Database } from '../../db/client.ts';
+import { storePolicy } from '../../db/policies.ts';
+import { devServerExecutablePath } from '../../devserver/index.ts';
+import { eventKinds, parsePolicy, type Policy } from '../../rules/index.ts';
+import { createTemporalWaker } from '../../worker/temporal-waker.ts';
+import { workflowsPath } from '../../worker/create-worker.ts';
+
+export const webhookSecret = 'test-webhook-secret';
+export const writeKey = 'test-write-key';
+export const taskQueue = 'lifeline-test';
+
+try {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+} catch {
+  // Installed already by an earlier file in this process.
+}
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+/** Bundling takes seconds: once per test process. */
+export const workflowBundle = () => (bundle ??= bundleWorkflowCode({ workflowsPath, logger: quietLogger() }));
+
+export interface TestEngine {
+  env: TestWorkflowEnvironment;
+  client: Client;
+  url: string;
+  worker: Worker;
+  /** The policy the ingest API counts events by; tests that apply a new one set it too. */
+  policy: { current: Policy };
+  now(): Promise<Date>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole engine as production wires it — ingest API, Temporal waker, worker with real activities —
+ * on the time-skipping devserver (launched through @temporalio/testing like any Temporal test) and
+ * the given database.
+ */
+export async function startTestEngine(database: Database, options: { startTime: Date; policySource: string }): Promise<TestEngine> {
+  const policy = { current: parsePolicy(options.policySource) };
+  await storePolicy(database, policy.current, options.policySource, { activate: true });
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: {
+      executable: { type: 'existing-path', path: devServerExecutablePath },
+      extraArgs: ['--start-time', options.startTime.toISOString(), '--search-attribute', 'LifecycleStage=Keyword'],
+    },
+  });
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: createActivities({ database, webhookSecret }),
+  });
+  const running = worker.run();
+  const api = buildApi({
+    database,
+    writeKeys: [writeKey],
+    eventKinds: () => eventKinds(policy.current),
+    isTriggerEvent: (name, user) => eventKinds(policy.current).isPayment(name) && user.stage !== 'paying',
+    waker: createTemporalWaker(env.client, taskQueue),
+  });
+  const url = await api.listen({ host: '127.0.0.1', port: 0 });
+  return {
+    env,
+    client: env.client,
+    url,
+    worker,
+    policy,
+    now: async () => new Date(await env.currentTimeMs()),
+    stop: async () => {
+      await api.close();
+      worker.shutdown();
+      await running;
+      await env.teardown();
+    },
+  };
+}
+
+/** Posts a Segment batch with the test write key; throws with the response body on anything but 200. */
+export async function postBatch(url: string, batch: object[]): Promise<void> {
+  const response = await fetch(`${url}/v1/batch`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}` },
+    body: JSON.stringify({ batch }),
+  });
+  if (response.status !== 200) throw new Error(`ingest answered ${response.status}: ${await response.text()}`);
+}
+
+export interface ReceivedHook {
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** A local HTTP endpoint that records what it is sent (the team's Slack, in production). */
+export async function startHookReceiver(): Promise<{ url: string; received: ReceivedHook[]; close(): Promise<void> }> {
+  const received: ReceivedHook[] = [];
+  const server: Server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      received.push({ headers: request.headers, body: Buffer.concat(chunks).toString('utf8') });
+      response.writeHead(200).end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/hook`,
+    received,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+function quietLogger() {
+  const ignore = () => undefined;
+  return { log: ignore, trace: ignore, debug: ignore, info: ignore, warn: ignore, error: console.error };
+}
