@@ -82,7 +82,8 @@ function leafSql(leaf: Leaf, cols: LeafColumns, p: Params): string {
     case 'trait': {
       const trait = `${cols.traits} -> ${p.value(leaf.name, 'text')}`;
       if (leaf.op === 'eq' || leaf.op === 'ne') {
-        const equal = `coalesce(${trait} = ${p.value(JSON.stringify(leaf.value), 'jsonb')}, false)`;
+        // Sent as text and cast: drivers serialise a parameter typed jsonb themselves, each its own way.
+        const equal = `coalesce(${trait} = ${p.value(JSON.stringify(leaf.value), 'text')}::jsonb, false)`;
         return leaf.op === 'eq' ? equal : `(not ${equal})`;
       }
       // CASE, not AND: PostgreSQL may evaluate AND's operands in any order, and "abc"::numeric fails.
