@@ -39,21 +39,33 @@ export function createLifecycleActivities({ database }: LifecycleDeps) {
       return (await policyByVersion<Policy>(database, version)).body;
     },
 
-    /** Idempotent: a retried call finds the transition already written and changes nothing. */
-    async recordTransition(input: RecordTransitionInput): Promise<void> {
-      await database.transaction(async (query) => {
-        const inserted = await query(
+    /**
+     * Records a stage change unless the facts it was decided on are stale. Ingest locks the user's row
+     * while it writes events, so re-reading the facts under that lock sees every committed event:
+     * if they differ, the workflow classifies again instead; any ingest still to come will find the
+     * new stage and wake the workflow. Idempotent: a retried call finds the transition written.
+     */
+    async recordTransition(input: RecordTransitionInput): Promise<'recorded' | 'stale'> {
+      const { body } = await policyByVersion<Policy>(database, input.policyVersion);
+      const factsQuery = queryFor(input.policyVersion, body);
+      return database.transaction(async (query) => {
+        await query(`select 1 from users where id = $1 for update`, [input.userId]);
+        const existing = await query(`select 1 from stage_transitions where user_id = $1 and at = $2`, [input.userId, input.at]);
+        if (existing.length) return 'recorded';
+        const current = factsQuery.toFacts((await query(factsQuery.text, factsQuery.params(input.userId, new Date(input.at))))[0], input.userId);
+        if (JSON.stringify(current) !== JSON.stringify(input.facts)) return 'stale';
+        await query(
           `insert into stage_transitions (user_id, from_stage, to_stage, at, policy_version, rule, facts)
-           values ($1, $2, $3, $4, $5, $6, $7) on conflict (user_id, at) do nothing returning id`,
+           values ($1, $2, $3, $4, $5, $6, $7)`,
           [input.userId, input.fromStage, input.toStage, input.at, input.policyVersion, input.rule, JSON.stringify(input.facts)],
         );
-        if (!inserted.length) return;
         await query(`update users set stage = $2, stage_since = $3, policy_version = $4, updated_at = now() where id = $1`, [
           input.userId,
           input.toStage,
           input.at,
           input.policyVersion,
         ]);
+        return 'recorded';
       });
     },
   };

@@ -34,6 +34,8 @@ export interface LifecycleState {
   policyVersion: number | null;
   nextCheckAt: string | null;
   checks: number;
+  /** 'checking' from a wake until the workflow sleeps again: what callers wait on to see a settled stage. */
+  phase: 'checking' | 'sleeping';
 }
 
 export const wakeSignal = defineSignal('wake');
@@ -61,6 +63,7 @@ export async function userLifecycle(input: LifecycleInput): Promise<void> {
     policyVersion: null,
     nextCheckAt: null,
     checks: 0,
+    phase: 'checking',
   };
   let woken = false;
   setHandler(wakeSignal, () => {
@@ -73,6 +76,7 @@ export async function userLifecycle(input: LifecycleInput): Promise<void> {
 
   for (;;) {
     woken = false;
+    state.phase = 'checking';
     const now = new Date();
     const { facts, policyVersion } = await local.loadFacts({ userId: input.userId, at: now.toISOString() });
     if (policy?.version !== policyVersion) policy = { version: policyVersion, body: await local.loadPolicy(policyVersion) };
@@ -84,7 +88,7 @@ export async function userLifecycle(input: LifecycleInput): Promise<void> {
     if (result.stage !== state.stage) {
       const from = state.stage;
       const at = now.toISOString();
-      await local.recordTransition({
+      const recorded = await local.recordTransition({
         userId: input.userId,
         fromStage: from,
         toStage: result.stage,
@@ -93,6 +97,8 @@ export async function userLifecycle(input: LifecycleInput): Promise<void> {
         rule: result.rule,
         facts,
       });
+      // Events arrived while we decided: classify again on the fresh facts.
+      if (recorded === 'stale') continue;
       state.stage = result.stage;
       state.stageSince = at;
       upsertSearchAttributes([{ key: lifecycleStageKey, value: result.stage }]);
@@ -116,6 +122,7 @@ export async function userLifecycle(input: LifecycleInput): Promise<void> {
 
     state.nextCheckAt = result.nextChangeAt ? new Date(result.nextChangeAt).toISOString() : null;
     const sleepMs = result.nextChangeAt === null ? undefined : Math.max(1, +new Date(result.nextChangeAt) - Date.now());
+    state.phase = 'sleeping';
     await condition(() => woken, sleepMs);
 
     if (workflowInfo().continueAsNewSuggested) {

@@ -4,7 +4,7 @@ import { signatureHeader, timestampHeader, verifyWebhook } from '../../activitie
 import type { Database } from '../../db/client.ts';
 import { lifecycleWorkflowId, stateQuery } from '../../workflows/user-lifecycle.ts';
 import { openTestDatabase } from '../support/database.ts';
-import { postBatch, startHookReceiver, startTestEngine, webhookSecret, workflowBundle, type TestEngine } from '../support/engine.ts';
+import { postBatch, settledState, startHookReceiver, startTestEngine, webhookSecret, workflowBundle, type TestEngine } from '../support/engine.ts';
 import { testPolicy } from './policies.ts';
 
 const DAY = 86_400_000;
@@ -43,8 +43,7 @@ describe('userLifecycle on the time-skipping devserver', () => {
   }
 
   async function transitions(userId: string) {
-    // A query waits for the workflow's in-flight task, so what it saw has been recorded by then.
-    await engine.client.workflow.getHandle(lifecycleWorkflowId(userId)).query(stateQuery);
+    await settledState(engine.client, userId);
     return database.query<{ from_stage: string | null; to_stage: string; at: Date; policy_version: number; facts: unknown }>(
       `select from_stage, to_stage, at, policy_version, facts from stage_transitions where user_id = $1 order by at`,
       [userId],

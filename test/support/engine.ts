@@ -3,6 +3,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
 import { createActivities } from '../../activities/index.ts';
 import { buildApi } from '../../api/app.ts';
 import type { Database } from '../../db/client.ts';
@@ -11,6 +12,7 @@ import { devServerExecutablePath } from '../../devserver/index.ts';
 import { eventKinds, parsePolicy, type Policy } from '../../rules/index.ts';
 import { createTemporalWaker } from '../../worker/temporal-waker.ts';
 import { workflowsPath } from '../../worker/create-worker.ts';
+import { lifecycleWorkflowId, stateQuery, type LifecycleState } from '../../workflows/user-lifecycle.ts';
 
 export const webhookSecret = 'test-webhook-secret';
 export const writeKey = 'test-write-key';
@@ -120,4 +122,20 @@ export async function startHookReceiver(): Promise<{ url: string; received: Rece
 function quietLogger() {
   const ignore = () => undefined;
   return { log: ignore, trace: ignore, debug: ignore, info: ignore, warn: ignore, error: console.error };
+}
+
+/**
+ * The user's lifecycle state once its workflow has finished reacting to everything sent so far: a
+ * query is answered after the workflow's pending signals and timers are applied, but before the
+ * activities they start complete, so we ask until it reports itself asleep.
+ */
+export async function settledState(client: Client, userId: string, timeoutMs = 30_000): Promise<LifecycleState> {
+  const handle = client.workflow.getHandle(lifecycleWorkflowId(userId));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const state = await handle.query(stateQuery);
+    if (state.phase === 'sleeping') return state;
+    if (Date.now() > deadline) throw new Error(`lifecycle of ${userId} still ${state.phase} after ${timeoutMs} ms`);
+    await delay(10);
+  }
 }
