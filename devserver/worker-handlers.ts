@@ -1,7 +1,7 @@
 import type { ActivityState } from './activities.ts';
 import { completeWorkflowTask } from './commands.ts';
 import type { Engine } from './engine.ts';
-import { notFound, requireField } from './errors.ts';
+import { invalidArgument, notFound, requireField } from './errors.ts';
 import type { Handler } from './grpc-handlers.ts';
 import type { Msg } from './proto.ts';
 import { answerQuery } from './queries.ts';
@@ -20,7 +20,7 @@ function parseToken(raw: Buffer | undefined): TaskToken {
   try {
     return JSON.parse(Buffer.from(requireField(raw, 'TaskToken')).toString('utf8')) as TaskToken;
   } catch {
-    throw notFound('invalid task token');
+    throw invalidArgument('Error deserializing task token.');
   }
 }
 

@@ -1,1 +1,4 @@
-export * from './smoke.ts';
+export * from './basics.ts';
+export * from './activities.ts';
+export * from './children.ts';
+export * from './visibility.ts';
