@@ -5,7 +5,7 @@ import type { Handler } from './grpc-handlers.ts';
 /**
  * A small gRPC service next to WorkflowService on the same port, so a test that launched the
  * executable can read the billable-action counts: `lifeline.devserver.v1.Accounting/GetActions`
- * and `/ResetActions`, JSON-encoded messages (no .proto needed). Use `readActions()` from
+ * `/ResetActions` and `/GetServerStats` (memory of the server process), JSON-encoded messages (no .proto needed). Use `readActions()` from
  * devserver/actions-client.ts.
  */
 export const ACCOUNTING_SERVICE = 'lifeline.devserver.v1.Accounting';
@@ -30,7 +30,24 @@ function method(name: string): grpc.MethodDefinition<unknown, unknown> {
 export const accountingServiceDefinition: grpc.ServiceDefinition = {
   GetActions: method('GetActions'),
   ResetActions: method('ResetActions'),
+  GetServerStats: method('GetServerStats'),
 };
+
+export interface ServerStats {
+  rssBytes: number;
+  /** Peak resident set size of the server process so far. */
+  maxRssBytes: number;
+  heapUsedBytes: number;
+}
+
+export function serverStats(): ServerStats {
+  const memory = process.memoryUsage();
+  return {
+    rssBytes: memory.rss,
+    maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    heapUsedBytes: memory.heapUsed,
+  };
+}
 
 export function accountingHandlers(accounting: Accounting): Record<string, Handler> {
   return {
@@ -42,5 +59,6 @@ export function accountingHandlers(accounting: Accounting): Record<string, Handl
       accounting.reset();
       return {};
     },
+    GetServerStats: () => ({ ...serverStats() }),
   };
 }

@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import type { ActionCounts, ActionsSnapshot } from './accounting.ts';
-import { accountingServiceDefinition } from './accounting-service.ts';
+import { accountingServiceDefinition, type ServerStats } from './accounting-service.ts';
 
 const AccountingClient = grpc.makeGenericClientConstructor(accountingServiceDefinition, 'Accounting');
 
@@ -30,4 +30,9 @@ export function readWorkflowActions(address: string, workflowId: string): Promis
 
 export function resetActions(address: string): Promise<void> {
   return call<void>(address, 'ResetActions', {});
+}
+
+/** Memory figures of the devserver process (for benchmarks of an executable the SDK launched). */
+export function readServerStats(address: string): Promise<ServerStats> {
+  return call<ServerStats>(address, 'GetServerStats', {});
 }
