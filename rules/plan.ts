@@ -1,7 +1,8 @@
 import { durationMs, formatDuration } from './duration.ts';
 import { activityRule } from './events.ts';
 import { moneyCents } from './money.ts';
-import { isContactTrait, type Condition, type Policy, type Stage } from './policy.ts';
+import { isContactTrait } from './contact-traits.ts';
+import type { Condition, Policy, Stage } from './policy.ts';
 
 /**
  * A policy reduced to single comparisons with numbers in milliseconds and cents: the one form

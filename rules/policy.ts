@@ -3,14 +3,12 @@ import { checkPolicy } from './policy-checks.ts';
 import { DURATION_GRAMMAR, parseDuration } from './duration.ts';
 import { DEFAULT_PAYMENT_EVENTS } from './events.ts';
 import { moneyCents } from './money.ts';
+import { isContactTrait } from './contact-traits.ts';
 
 export const STAGES = ['new', 'active', 'silent', 'churned', 'paying'] as const;
 export type Stage = (typeof STAGES)[number];
 
-/** Contact traits: personal data, so a rule may only ask whether they are present. */
-export const CONTACT_TRAITS = ['email', 'phone', 'name', 'firstName', 'lastName', 'address'] as const;
-const contactKeys = new Set(CONTACT_TRAITS.map((t) => t.toLowerCase()));
-export const isContactTrait = (name: string) => contactKeys.has(name.toLowerCase().replaceAll(/[_\s-]/g, ''));
+export { CONTACT_TRAITS, isContactTrait } from './contact-traits.ts';
 
 const listOf = (words: readonly string[]) => words.join(', ');
 
