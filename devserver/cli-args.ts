@@ -23,6 +23,7 @@ export function parseCliArgs(argv: string[]): DevServerOptions {
   } else if (args[0] !== undefined && /^\d+$/.test(args[0])) {
     options.port = Number(args.shift());
     options.timeSkipping = true;
+    options.startLocked = true;
   } else {
     throw new CliArgsError(
       `expected "<port> [--enable-time-skipping]" or "server start-dev --port <port> …", got: ${argv.join(' ') || '(nothing)'}`,

@@ -21,15 +21,16 @@ export class Clock {
   private heap: Entry[] = [];
   private seq = 0;
   private internalLocks = 0;
-  /** Time skipping starts locked, as the Java test server does; the client unlocks around result(). */
+  /** Clients' LockTimeSkipping count; the TS test environment unlocks around every result(). */
   private externalLocks: number;
   private wallTimer: NodeJS.Timeout | undefined;
   private pumpQueued = false;
   private stopped = false;
 
-  constructor(readonly timeSkipping: boolean, startTime?: number) {
+  /** `startLocked`: begin with one external lock, as the Java test server (and so the SDK) expects. */
+  constructor(readonly timeSkipping: boolean, startTime?: number, startLocked = false) {
     this.offset = startTime === undefined ? 0 : startTime - Date.now();
-    this.externalLocks = timeSkipping ? 1 : 0;
+    this.externalLocks = timeSkipping && startLocked ? 1 : 0;
   }
 
   now(): number {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ActivityState, fillRetryPolicy } from './activities.ts';
 import type { Engine } from './engine.ts';
-import { RpcError } from './errors.ts';
+import { invalidArgument, RpcError } from './errors.ts';
 import { duration, durationToMs, type Msg } from './proto.ts';
 import { answerQuery } from './queries.ts';
 import type { Run } from './run.ts';
@@ -25,6 +25,12 @@ export function completeWorkflowTask(engine: Engine, run: Run, req: Msg): Msg {
   if (run.buffered.length > 0 && commands.some((c) => CLOSING_COMMANDS.has(c.commandType))) {
     engine.failWorkflowTask(run, 'WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND', undefined, identity);
     return {};
+  }
+
+  const badAttributes = invalidSearchAttributes(engine, commands);
+  if (badAttributes) {
+    engine.failWorkflowTask(run, 'WORKFLOW_TASK_FAILED_CAUSE_BAD_SEARCH_ATTRIBUTES', { message: badAttributes }, identity);
+    throw invalidArgument(badAttributes);
   }
 
   const completed = engine.append(run, 'WORKFLOW_TASK_COMPLETED', 'workflowTaskCompletedEventAttributes', {
@@ -58,6 +64,23 @@ export function completeWorkflowTask(engine: Engine, run: Run, req: Msg): Msg {
   for (const effect of ctx.after) effect();
   engine.dispatchPendingQueries(run);
   return {};
+}
+
+/** Checked before anything is written, so a bad command leaves no half-applied task behind. */
+function invalidSearchAttributes(engine: Engine, commands: Msg[]): string | undefined {
+  for (const c of commands) {
+    const fields =
+      c.upsertWorkflowSearchAttributesCommandAttributes?.searchAttributes?.indexedFields ??
+      c.continueAsNewWorkflowExecutionCommandAttributes?.searchAttributes?.indexedFields ??
+      c.startChildWorkflowExecutionCommandAttributes?.searchAttributes?.indexedFields;
+    try {
+      engine.searchAttributes.stamp(fields);
+    } catch (err) {
+      if (err instanceof RpcError) return err.message;
+      throw err;
+    }
+  }
+  return undefined;
 }
 
 function answerAttachedQueries(run: Run, results: Record<string, Msg>): void {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Accounting } from './accounting.ts';
 import type { Clock } from './clock.ts';
 import { namespaceNotFound, notFound, workflowAlreadyStarted, workflowNotFound } from './errors.ts';
-import { duration, durationToMs, timestamp, type Msg } from './proto.ts';
+import { duration, timestamp, type Msg } from './proto.ts';
 import { Run, type ChildRecord, type ParentInfo, type PendingQuery, type RunStatus } from './run.ts';
 import type { SearchAttributeRegistry } from './search-attributes.ts';
 import { TaskQueues } from './task-queues.ts';

@@ -19,6 +19,11 @@ export interface DevServerOptions {
   timeSkipping?: boolean;
   /** The clock's starting instant (e.g. to replay historical data); default now. */
   startTime?: Date;
+  /**
+   * Time skipping starts locked (one LockTimeSkipping held) as the Java test server does; the
+   * SDK's time-skipping environment relies on it. Default: false in process, true for the executable.
+   */
+  startLocked?: boolean;
   namespaces?: string[];
   searchAttributes?: Record<string, SearchAttributeType>;
 }
@@ -37,7 +42,7 @@ export interface DevServer {
 /** Starts the in-memory Temporal service in this process. */
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
   const host = options.host ?? '127.0.0.1';
-  const clock = new Clock(options.timeSkipping ?? false, options.startTime?.getTime());
+  const clock = new Clock(options.timeSkipping ?? false, options.startTime?.getTime(), options.startLocked ?? false);
   const accounting = new Accounting();
   const searchAttributes = new SearchAttributeRegistry();
   for (const [name, type] of Object.entries(options.searchAttributes ?? {})) searchAttributes.register(name, type);
