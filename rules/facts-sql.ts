@@ -1,4 +1,4 @@
-import type { Facts } from './facts.ts';
+import { FactsSchema, type Facts } from './facts.ts';
 import { planPolicy } from './plan.ts';
 import type { Policy } from './policy.ts';
 import { activityFilter, epochMs, paymentFilter, Params, traitPresent } from './sql-parts.ts';
@@ -57,7 +57,7 @@ having count(*) > 0`;
     params: (userId, at) => [userId, ...p.bind(typeof at === 'number' ? at : at.getTime())],
     toFacts: (row, userId) => {
       if (!row) throw new Error(`user ${JSON.stringify(userId)} has no event at or before the requested time, so has no facts yet`);
-      return row.facts as Facts;
+      return FactsSchema.parse(row.facts);
     },
   };
 }
