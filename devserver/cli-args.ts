@@ -9,7 +9,8 @@ export class CliArgsError extends Error {}
  *  - time-skipping test server (Java's): `<port> [--enable-time-skipping]`
  *  - dev server (the Temporal CLI's): `server start-dev --port P --namespace N --ip H
  *    --search-attribute Name=Type … [--log-level …] [--dynamic-config-value …] [--headless] …`
- * Our own extras, accepted in both: `--start-time <RFC 3339>`, `--search-attribute Name=Type`.
+ * Our own extras, accepted in both: `--start-time <RFC 3339>`, `--search-attribute Name=Type`,
+ * `--suggest-continue-as-new-after <events>`.
  */
 export function parseCliArgs(argv: string[]): DevServerOptions {
   const args = [...argv];
@@ -77,6 +78,15 @@ export function parseCliArgs(argv: string[]): DevServerOptions {
         const date = new Date(text);
         if (Number.isNaN(date.getTime())) throw new CliArgsError(`--start-time "${text}" is not an RFC 3339 instant`);
         options.startTime = date;
+        break;
+      }
+      case '--suggest-continue-as-new-after': {
+        const text = next();
+        const events = Number(text);
+        if (!Number.isInteger(events) || events < 1) {
+          throw new CliArgsError(`--suggest-continue-as-new-after "${text}" must be a positive number of events`);
+        }
+        options.suggestContinueAsNewAfterEvents = events;
         break;
       }
       // Accepted for compatibility with the Temporal CLI; nothing to do in memory.

@@ -16,6 +16,8 @@ export interface EngineOptions {
   accounting: Accounting;
   searchAttributes: SearchAttributeRegistry;
   namespaces: string[];
+  /** History length from which workflow tasks carry suggestContinueAsNew (Temporal's default: 4,096). */
+  suggestContinueAsNewAfterEvents?: number;
 }
 
 /** What a start needs, normalised from StartWorkflowExecution, SignalWithStart, child starts and continue-as-new. */
@@ -60,6 +62,7 @@ export class Engine {
   readonly accounting: Accounting;
   readonly searchAttributes: SearchAttributeRegistry;
   readonly namespaces: Set<string>;
+  readonly suggestContinueAsNewAfterEvents: number;
   readonly workflowTasks = new TaskQueues<Msg, PollContext>();
   readonly activityTasks = new TaskQueues<Msg, PollContext>();
   /** Runs of each workflow id, oldest first; the last is the current one. */
@@ -74,6 +77,7 @@ export class Engine {
     this.accounting = options.accounting;
     this.searchAttributes = options.searchAttributes;
     this.namespaces = new Set(options.namespaces);
+    this.suggestContinueAsNewAfterEvents = options.suggestContinueAsNewAfterEvents ?? 4096;
   }
 
   now(): number {
@@ -355,6 +359,8 @@ export class Engine {
       identity: poll.identity,
       requestId: randomUUID(),
       historySizeBytes: 0,
+      // Counting the WorkflowTaskStarted event itself, as the server does.
+      suggestContinueAsNew: run.history.length + 1 >= this.suggestContinueAsNewAfterEvents,
     });
     run.wt.state = 'started';
     run.wt.startedEventId = event.eventId;

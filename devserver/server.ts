@@ -25,6 +25,8 @@ export interface DevServerOptions {
    */
   startLocked?: boolean;
   namespaces?: string[];
+  /** History length from which workflow tasks suggest continue-as-new (default 4,096, as Temporal). */
+  suggestContinueAsNewAfterEvents?: number;
   searchAttributes?: Record<string, SearchAttributeType>;
 }
 
@@ -51,6 +53,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     accounting,
     searchAttributes,
     namespaces: options.namespaces?.length ? options.namespaces : ['default'],
+    suggestContinueAsNewAfterEvents: options.suggestContinueAsNewAfterEvents,
   });
 
   const server = new grpc.Server({

@@ -56,6 +56,8 @@ function installQuietRuntime(): void {
 export async function openHarness(
   kind: EnvironmentKind,
   searchAttributes: Array<{ name: string; type: 'KEYWORD' | 'INT' | 'DATETIME' | 'BOOL' | 'TEXT' | 'DOUBLE' | 'KEYWORD_LIST' }> = [],
+  /** Further devserver flags (createLocal only). */
+  extraArgs: string[] = [],
 ): Promise<Harness> {
   installQuietRuntime();
   const executable = { type: 'existing-path' as const, path: devServerExecutablePath };
@@ -78,6 +80,7 @@ export async function openHarness(
       server: {
         executable,
         searchAttributes: searchAttributes.map(({ name, type }) => defineSearchAttributeKey(name, type)),
+        extraArgs,
       },
     });
   }

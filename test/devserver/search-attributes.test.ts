@@ -11,6 +11,7 @@ import * as workflows from './workflows/index.ts';
  * `server start-dev … --search-attribute Name=Type`, with a wall clock.
  */
 let h: Harness;
+const SUGGEST_AFTER = 30;
 const batchKey = defineSearchAttributeKey('ConformanceBatch', 'KEYWORD');
 const { stageKey, scoreKey } = workflows;
 
@@ -19,7 +20,7 @@ beforeAll(async () => {
     { name: 'ConformanceStage', type: 'KEYWORD' },
     { name: 'ConformanceScore', type: 'INT' },
     { name: 'ConformanceBatch', type: 'KEYWORD' },
-  ]);
+  ], ['--suggest-continue-as-new-after', String(SUGGEST_AFTER)]);
 });
 afterAll(async () => {
   await h?.close();
@@ -170,6 +171,27 @@ describe('devserver conformance: search attributes and visibility', () => {
   (onDevserver ? it : undefined)?.('counts a search-attribute upsert as an action', async () => {
     const counts = await readWorkflowActions(h.env.address, started[0]!);
     expect(counts.byKind).toMatchObject({ workflowStarted: 1, searchAttributeUpsert: 1 });
+  });
+});
+
+// The real server's threshold is fixed (4,096 events), so this case runs against the devserver only.
+(onDevserver ? describe : undefined)?.('devserver conformance: continue-as-new suggestion', () => {
+  it('suggests continue-as-new once the history reaches the configured length', async () => {
+    const handle = h.track(
+      await h.env.client.workflow.start(workflows.untilContinueAsNewSuggested, {
+        taskQueue: h.taskQueue,
+        workflowId: h.id('suggest'),
+      }),
+    );
+    for (let i = 0; i < 4 * SUGGEST_AFTER; i++) {
+      const status = (await handle.describe()).status.name;
+      if (status !== 'RUNNING') break;
+      await handle.signal(workflows.setValue, String(i)).catch(() => undefined);
+      await h.env.client.workflow.getHandle(handle.workflowId).query('__stack_trace').catch(() => undefined);
+    }
+    const length = await handle.result();
+    expect(length).toBeGreaterThanOrEqual(SUGGEST_AFTER);
+    expect(length).toBeLessThan(SUGGEST_AFTER + 8);
   });
 });
 

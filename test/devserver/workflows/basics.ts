@@ -82,3 +82,16 @@ export async function failsFirstTask(): Promise<string> {
 export async function clockReader(): Promise<number> {
   return Date.now();
 }
+
+/** Takes signals until the server suggests continuing as new; returns the history length then. */
+export async function untilContinueAsNewSuggested(): Promise<number> {
+  let pending = 0;
+  wf.setHandler(setValue, () => {
+    pending++;
+  });
+  while (!wf.workflowInfo().continueAsNewSuggested) {
+    await wf.condition(() => pending > 0);
+    pending = 0;
+  }
+  return wf.workflowInfo().historyLength;
+}
