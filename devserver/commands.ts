@@ -217,11 +217,7 @@ function applyCommand(ctx: CommandContext, command: Msg): void {
       });
       return;
     case 'COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION':
-      engine.close(run, 'Failed', 'WORKFLOW_EXECUTION_FAILED', 'workflowExecutionFailedEventAttributes', {
-        failure: command.failWorkflowExecutionCommandAttributes?.failure,
-        retryState: 'RETRY_STATE_RETRY_POLICY_NOT_SET',
-        workflowTaskCompletedEventId: wtc,
-      });
+      engine.failRun(run, command.failWorkflowExecutionCommandAttributes?.failure, wtc);
       return;
     case 'COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION':
       engine.close(run, 'Canceled', 'WORKFLOW_EXECUTION_CANCELED', 'workflowExecutionCanceledEventAttributes', {

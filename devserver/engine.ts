@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Accounting } from './accounting.ts';
 import type { Clock } from './clock.ts';
 import { namespaceNotFound, notFound, workflowAlreadyStarted, workflowNotFound } from './errors.ts';
-import { duration, timestamp, type Msg } from './proto.ts';
+import { duration, durationToMs, timestamp, type Msg } from './proto.ts';
+import { workflowRetryDecision } from './workflow-retry.ts';
 import { Run, type ChildRecord, type ParentInfo, type PendingQuery, type RunStatus } from './run.ts';
 import type { SearchAttributeRegistry } from './search-attributes.ts';
 import { TaskQueues } from './task-queues.ts';
@@ -42,6 +43,8 @@ export interface StartParams {
   startDelayMs?: number;
   /** Continue-as-new: the run it continues and what carries over. */
   continued?: { run: Run; initiator: string; lastCompletionResult?: Msg; failure?: Msg };
+  /** Workflow retry attempt (1 for a fresh start). */
+  attempt?: number;
 }
 
 const DEFAULT_TASK_TIMEOUT_MS = 10_000;
@@ -197,7 +200,7 @@ export class Engine {
       identity: p.identity,
       firstExecutionRunId: firstRunId,
       retryPolicy: p.retryPolicy,
-      attempt: 1,
+      attempt: p.attempt ?? 1,
       workflowExecutionExpirationTime: executionExpiration,
       cronSchedule: p.cronSchedule,
       firstWorkflowTaskBackoff: startDelayMs > 0 ? duration(startDelayMs) : undefined,
@@ -484,7 +487,8 @@ export class Engine {
 
   // ---- closing -------------------------------------------------------------------------------------
 
-  close(run: Run, status: RunStatus, eventType: string, field: string, attributes: Msg): void {
+  /** `successor`: a new run follows (retry), so a parent is not told the child closed. */
+  close(run: Run, status: RunStatus, eventType: string, field: string, attributes: Msg, successor = false): void {
     if (!run.isOpen) return;
     const event = this.append(run, eventType, field, attributes);
     run.status = status;
@@ -500,9 +504,53 @@ export class Engine {
     for (const activity of run.activities.values()) activity.dispose();
     run.activities.clear();
     run.history.wake();
-    if (status !== 'ContinuedAsNew') this.notifyParent(run, event);
+    if (status !== 'ContinuedAsNew' && !successor) this.notifyParent(run, event);
     this.applyParentClosePolicy(run);
     this.dispatchPendingQueries(run);
+  }
+
+  /** FAIL_WORKFLOW_EXECUTION: closes the run, and starts the next attempt if its retry policy allows. */
+  failRun(run: Run, failure: Msg | undefined, workflowTaskCompletedEventId: number): void {
+    const decision = workflowRetryDecision(run, failure, this.now());
+    if (decision.delayMs === undefined) {
+      this.close(run, 'Failed', 'WORKFLOW_EXECUTION_FAILED', 'workflowExecutionFailedEventAttributes', {
+        failure,
+        retryState: decision.retryState,
+        workflowTaskCompletedEventId,
+      });
+      return;
+    }
+    const newRunId = randomUUID();
+    const a = run.startAttributes;
+    this.close(
+      run,
+      'Failed',
+      'WORKFLOW_EXECUTION_FAILED',
+      'workflowExecutionFailedEventAttributes',
+      { failure, retryState: decision.retryState, workflowTaskCompletedEventId, newExecutionRunId: newRunId },
+      true,
+    );
+    this.startRun(
+      {
+        namespace: run.namespace,
+        workflowId: run.workflowId,
+        workflowType: run.workflowType,
+        taskQueue: run.taskQueue,
+        input: a.input,
+        header: a.header,
+        memo: { fields: run.memo },
+        searchAttributes: run.searchAttributes,
+        runTimeoutMs: durationToMs(a.workflowRunTimeout),
+        taskTimeoutMs: run.workflowTaskTimeoutMs,
+        retryPolicy: a.retryPolicy,
+        parent: run.parent,
+        startDelayMs: decision.delayMs,
+        attempt: Number(a.attempt ?? 1) + 1,
+        continued: { run, initiator: 'CONTINUE_AS_NEW_INITIATOR_RETRY', failure },
+      },
+      undefined,
+      newRunId,
+    );
   }
 
   private notifyParent(run: Run, closeEvent: Msg): void {

@@ -367,6 +367,35 @@ describe('devserver conformance: continue-as-new, memo, markers, task retries', 
     expect(markers.map((m) => m.markerRecordedEventAttributes?.markerName)).toEqual(['core_patch']);
   });
 
+  it('retries a failed run under its workflow retry policy', async () => {
+    const handle = h.track(
+      await h.env.client.workflow.start(workflows.succeedsOnAttempt, {
+        args: [2],
+        taskQueue: h.taskQueue,
+        workflowId: h.id('wfRetry'),
+        retry: { initialInterval: '1s', maximumAttempts: 3 },
+      }),
+    );
+    expect(await handle.result()).toBe(2);
+    const first = await h.env.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId).describe();
+    expect(first.status.name).toBe('FAILED');
+  });
+
+  it('stops retrying a run at the maximum attempts', async () => {
+    const handle = h.track(
+      await h.env.client.workflow.start(workflows.succeedsOnAttempt, {
+        args: [5],
+        taskQueue: h.taskQueue,
+        workflowId: h.id('wfRetryMax'),
+        retry: { initialInterval: '1s', maximumAttempts: 2 },
+      }),
+    );
+    const err = await handle.result().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    expect((err as WorkflowFailedError).retryState).toBe('MAXIMUM_ATTEMPTS_REACHED');
+    expect(((err as WorkflowFailedError).cause as ApplicationFailure).message).toBe('attempt 2 fails');
+  });
+
   it('retries a failed workflow task', async () => {
     const handle = await start(workflows.failsFirstTask, []);
     expect(await handle.result()).toBe('recovered');

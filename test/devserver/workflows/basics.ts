@@ -95,3 +95,10 @@ export async function untilContinueAsNewSuggested(): Promise<number> {
   }
   return wf.workflowInfo().historyLength;
 }
+
+/** Fails (retryably) until the given workflow attempt; returns the attempt that succeeded. */
+export async function succeedsOnAttempt(attempt: number): Promise<number> {
+  const current = wf.workflowInfo().attempt;
+  if (current < attempt) throw wf.ApplicationFailure.retryable(`attempt ${current} fails`, 'RetryMe');
+  return current;
+}
