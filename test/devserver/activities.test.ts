@@ -83,6 +83,11 @@ describe('devserver conformance: activities', () => {
     expect(result).toMatch(/:SCHEDULE_TO_CLOSE$/);
   });
 
+  it('times out an activity no worker picks up (schedule-to-start)', async () => {
+    const handle = await start(workflows.scheduleToStartTimeout, []);
+    expect(await handle.result()).toMatch(/:SCHEDULE_TO_START$/);
+  });
+
   it('hands heartbeat details to the next attempt', async () => {
     const key = h.id('resume');
     const handle = await start(workflows.heartbeatDetails, [key]);

@@ -168,6 +168,30 @@ describe('devserver conformance: search attributes and visibility', () => {
     expect(await listIds(`${name} = true`)).toEqual([handle.workflowId]);
   });
 
+  it('knows the predefined custom attributes (Keyword, Datetime, Bool)', async () => {
+    const tag = h.id('tag');
+    const ids: string[] = [];
+    for (const [at, flag] of [
+      ['2024-01-01T00:00:00Z', true],
+      ['2025-06-01T00:00:00Z', false],
+    ] as const) {
+      const handle = h.track(
+        await h.env.client.workflow.start(workflows.upsertPredefined, {
+          args: [tag, at, flag],
+          taskQueue: h.taskQueue,
+          workflowId: h.id('predefined'),
+        }),
+      );
+      await settled(handle.workflowId);
+      ids.push(handle.workflowId);
+    }
+    expect(await listIds(`CustomKeywordField = '${tag}' AND CustomDatetimeField > '2024-06-01T00:00:00Z'`)).toEqual([ids[1]]);
+    expect(await listIds(`CustomKeywordField = '${tag}' AND CustomBoolField = true`)).toEqual([ids[0]]);
+    const description = await h.env.client.workflow.getHandle(ids[0]!).describe();
+    expect(description.typedSearchAttributes.get(workflows.customDatetimeKey)?.toISOString()).toBe('2024-01-01T00:00:00.000Z');
+    for (const id of ids) await h.env.client.workflow.getHandle(id).terminate();
+  });
+
   (onDevserver ? it : undefined)?.('counts a search-attribute upsert as an action', async () => {
     const counts = await readWorkflowActions(h.env.address, started[0]!);
     expect(counts.byKind).toMatchObject({ workflowStarted: 1, searchAttributeUpsert: 1 });

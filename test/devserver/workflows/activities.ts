@@ -93,6 +93,15 @@ export async function scheduleToCloseTimeout(): Promise<string> {
   return timeoutType(() => acts.hang());
 }
 
+export async function scheduleToStartTimeout(): Promise<string> {
+  const acts = wf.proxyActivities<ConformanceActivities>({
+    taskQueue: 'no-worker-polls-this-queue',
+    startToCloseTimeout: '10s',
+    scheduleToStartTimeout: '500ms',
+  });
+  return timeoutType(() => acts.echo('never'));
+}
+
 export async function heartbeatDetails(key: string): Promise<string> {
   const acts = wf.proxyActivities<ConformanceActivities>({
     startToCloseTimeout: '10s',
