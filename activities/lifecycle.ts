@@ -56,7 +56,7 @@ export function createLifecycleActivities({ database }: LifecycleDeps) {
         if (JSON.stringify(current) !== JSON.stringify(input.facts)) return 'stale';
         await query(
           `insert into stage_transitions (user_id, from_stage, to_stage, at, policy_version, rule, facts)
-           values ($1, $2, $3, $4, $5, $6, $7)`,
+           values ($1, $2, $3, $4, $5, $6, $7::text::jsonb)`,
           [input.userId, input.fromStage, input.toStage, input.at, input.policyVersion, input.rule, JSON.stringify(input.facts)],
         );
         await query(`update users set stage = $2, stage_since = $3, policy_version = $4, updated_at = now() where id = $1`, [

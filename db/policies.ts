@@ -14,7 +14,7 @@ export async function storePolicy(
   options: { activate: boolean },
 ): Promise<number> {
   const [row] = await database.query<{ version: number }>(
-    `insert into policies (body, source, activated_at) values ($1, $2, ${options.activate ? 'now()' : 'null'}) returning version`,
+    `insert into policies (body, source, activated_at) values ($1::text::jsonb, $2, ${options.activate ? 'now()' : 'null'}) returning version`,
     [JSON.stringify(body), source],
   );
   return row!.version;
