@@ -156,10 +156,11 @@ function applyCommand(ctx: CommandContext, command: Msg): void {
       const handle = engine.clock.after(durationToMs(a.startToFireTimeout) ?? 0, () => {
         const timer = run.timers.get(a.timerId);
         if (!timer || timer.startedEventId !== startedEventId) return;
-        run.timers.delete(a.timerId);
-        engine.addExternalEvent(run, () =>
-          engine.append(run, 'TIMER_FIRED', 'timerFiredEventAttributes', { timerId: a.timerId, startedEventId }),
-        );
+        timer.fire = () => {
+          run.timers.delete(a.timerId);
+          engine.append(run, 'TIMER_FIRED', 'timerFiredEventAttributes', { timerId: a.timerId, startedEventId });
+        };
+        engine.addExternalEvent(run, timer.fire);
       });
       run.timers.set(a.timerId, { startedEventId, handle });
       return;
@@ -170,6 +171,10 @@ function applyCommand(ctx: CommandContext, command: Msg): void {
       if (!timer) return;
       timer.handle.cancel();
       run.timers.delete(timerId);
+      // Fired while the task that cancels it was started: like the real server, the cancel wins and
+      // the held-back TimerFired is dropped, or the worker would see a timer both fire and cancel.
+      const held = timer.fire ? run.buffered.indexOf(timer.fire) : -1;
+      if (held >= 0) run.buffered.splice(held, 1);
       engine.append(run, 'TIMER_CANCELED', 'timerCanceledEventAttributes', {
         timerId,
         startedEventId: timer.startedEventId,

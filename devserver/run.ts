@@ -82,7 +82,8 @@ export class Run {
   lastCompletedStartedEventId = 0;
   /** Events that arrived while a workflow task was started, written once it completes. */
   buffered: Array<() => void> = [];
-  readonly timers = new Map<string, { startedEventId: number; handle: TimerHandle }>();
+  /** `fire` is set once the timer fired while a workflow task was started and its event waits in `buffered`. */
+  readonly timers = new Map<string, { startedEventId: number; handle: TimerHandle; fire?: () => void }>();
   readonly activities = new Map<number, ActivityState>();
   readonly children = new Map<number, ChildRecord>();
   readonly pendingQueries: PendingQuery[] = [];

@@ -1,16 +1,16 @@
 /**
  * Throughput of the policy language: classify() in TypeScript and the compiled SQL over a whole
- * population. Usage: DATABASE_URL=postgres://… tsx rules/bench-classify.ts [users] [eventsPerUser]
+ * population. Usage: DATABASE_URL=postgres://… npm run bench:classify -- [users] [eventsPerUser]
  * (without DATABASE_URL it runs on in-memory PGlite; keep the population small there).
  * It creates and drops its own database next to DATABASE_URL's.
  */
 import postgres from 'postgres';
 import { migrateDatabase, openDatabase, type Database } from '../db/client.ts';
-import { compileClassifier } from './classify.ts';
-import { compile } from './compile.ts';
-import { defaultPolicy } from './default-policy.ts';
-import { parsePolicy, type Policy } from './policy.ts';
-import type { Facts } from './facts.ts';
+import { compileClassifier } from '../rules/classify.ts';
+import { compile } from '../rules/compile.ts';
+import { defaultPolicy } from '../rules/default-policy.ts';
+import { parsePolicy, type Policy } from '../rules/policy.ts';
+import type { Facts } from '../rules/facts.ts';
 
 const users = Number(process.argv[2] ?? 1_000_000);
 const perUser = Number(process.argv[3] ?? 10);
