@@ -205,7 +205,6 @@ async function main() {
 
 /** One batch insert three ways, each in its own transaction with on-conflict idempotency. */
 async function compareInserts(url: string, messages: Message[], batchSize: number) {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
   const batches: Message[][] = [];
   for (let i = 0; i < messages.length; i += batchSize) batches.push(messages.slice(i, i + batchSize));
   const columns = (m: Message) => [m.messageId, m.userId, m.event, m.timestamp, JSON.stringify(m.properties), typeof m.properties.revenue === 'number' ? m.properties.revenue.toFixed(2) : null];
@@ -239,6 +238,9 @@ async function compareInserts(url: string, messages: Message[], batchSize: numbe
   };
   console.log(`\nOne batch insert, ${fmt(messages.length)} events in transactions of ${batchSize}, one connection:`);
   for (const [name, insert] of Object.entries(strategies)) {
+    // A fresh connection per strategy: after the parameterised strategies, postgres.js's COPY on
+    // the same connection never got its stream.
+    const sql = postgres(url, { max: 1, onnotice: () => {} });
     await sql.unsafe('drop table if exists bench_events');
     await sql.unsafe('create table bench_events (like events including all)');
     const t0 = performance.now();
@@ -247,9 +249,9 @@ async function compareInserts(url: string, messages: Message[], batchSize: numbe
     const [row] = await sql.unsafe<{ n: number }[]>('select count(*)::int as n from bench_events');
     if (row?.n !== messages.length) throw new Error(`${name}: ${row?.n} rows`);
     console.log(`  ${name.padEnd(40)} ${fmt(rate(messages.length, ms)).padStart(9)} events/s`);
+    await sql.unsafe('drop table if exists bench_events');
+    await sql.end();
   }
-  await sql.unsafe('drop table if exists bench_events');
-  await sql.end();
 }
 
 await main();

@@ -4,7 +4,8 @@ import { signatureHeader, timestampHeader, verifyWebhook } from '../../activitie
 import type { Database } from '../../db/client.ts';
 import { lifecycleWorkflowId, stateQuery } from '../../workflows/user-lifecycle.ts';
 import { openTestDatabase } from '../support/database.ts';
-import { postBatch, settledState, startHookReceiver, startTestEngine, webhookSecret, workflowBundle, type TestEngine } from '../support/engine.ts';
+import { postBatch, settledState, startSimulationEngine, webhookSecret, workflowBundle, type SimulationEngine } from '../../sim/engine.ts';
+import { startHookReceiver } from '../../sim/hook-receiver.ts';
 import { testPolicy } from './policies.ts';
 
 const DAY = 86_400_000;
@@ -13,13 +14,13 @@ const T0 = Date.parse('2026-03-01T00:00:00Z');
 
 describe('userLifecycle on the time-skipping devserver', () => {
   let database: Database;
-  let engine: TestEngine;
+  let engine: SimulationEngine;
   let hooks: Awaited<ReturnType<typeof startHookReceiver>>;
 
   beforeAll(async () => {
     database = await openTestDatabase();
     hooks = await startHookReceiver();
-    engine = await startTestEngine(database, { startTime: new Date(T0), policySource: testPolicy({ hookUrl: hooks.url }) });
+    engine = await startSimulationEngine(database, { startTime: new Date(T0), policySource: testPolicy({ hookUrl: hooks.url }) });
   });
   afterAll(async () => {
     await engine?.stop();

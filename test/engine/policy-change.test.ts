@@ -5,7 +5,8 @@ import { applyPolicy, previewPolicy } from '../../worker/policy-changes.ts';
 import { createTemporalWaker } from '../../worker/temporal-waker.ts';
 import { lifecycleWorkflowId } from '../../workflows/user-lifecycle.ts';
 import { openTestDatabase } from '../support/database.ts';
-import { postBatch, settledState, startHookReceiver, startTestEngine, taskQueue, type TestEngine } from '../support/engine.ts';
+import { postBatch, settledState, startSimulationEngine, taskQueue, type SimulationEngine } from '../../sim/engine.ts';
+import { startHookReceiver } from '../../sim/hook-receiver.ts';
 import { testPolicy } from './policies.ts';
 
 const DAY = 86_400_000;
@@ -19,13 +20,13 @@ const everyone = Object.values(groups).flat();
 
 describe('activating a new policy', () => {
   let database: Database;
-  let engine: TestEngine;
+  let engine: SimulationEngine;
   let hooks: Awaited<ReturnType<typeof startHookReceiver>>;
 
   beforeAll(async () => {
     database = await openTestDatabase();
     hooks = await startHookReceiver();
-    engine = await startTestEngine(database, { startTime: new Date(T0), policySource: testPolicy({ hookUrl: hooks.url }) });
+    engine = await startSimulationEngine(database, { startTime: new Date(T0), policySource: testPolicy({ hookUrl: hooks.url }) });
   });
   afterAll(async () => {
     await engine?.stop();

@@ -2,17 +2,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../db/client.ts';
 import { compile, defaultPolicySource, parsePolicy } from '../../rules/index.ts';
 import { scriptPopulation } from '../../sim/population.ts';
+import { replayPopulation } from '../../sim/replay.ts';
 import { openTestDatabase } from '../support/database.ts';
-import { postBatch, settledState, startHookReceiver, startTestEngine, type TestEngine } from '../support/engine.ts';
+import { settledState, startSimulationEngine, type SimulationEngine } from '../../sim/engine.ts';
+import { startHookReceiver } from '../../sim/hook-receiver.ts';
 
-const DAY = 86_400_000;
 const T0 = Date.parse('2026-01-05T00:00:00Z');
 const USERS = 1_000;
 const DAYS = 60;
 
 describe(`${USERS} scripted users over ${DAYS} simulated days`, () => {
   let database: Database;
-  let engine: TestEngine;
+  let engine: SimulationEngine;
   let hooks: Awaited<ReturnType<typeof startHookReceiver>>;
   let policySource: string;
 
@@ -20,7 +21,7 @@ describe(`${USERS} scripted users over ${DAYS} simulated days`, () => {
     database = await openTestDatabase();
     hooks = await startHookReceiver();
     policySource = defaultPolicySource().replaceAll('https://hooks.example.com/lifeline/churn', hooks.url);
-    engine = await startTestEngine(database, { startTime: new Date(T0), policySource });
+    engine = await startSimulationEngine(database, { startTime: new Date(T0), policySource });
   });
   afterAll(async () => {
     await engine?.stop();
@@ -30,26 +31,7 @@ describe(`${USERS} scripted users over ${DAYS} simulated days`, () => {
 
   it('end in the stages the compiled SQL classification gives for the same data', { timeout: 600_000 }, async () => {
     const script = scriptPopulation({ users: USERS, days: DAYS, seed: 20260105 });
-    for (const [day, events] of script.days.entries()) {
-      // Everyone's events of a day share one instant, so the timers they lead to fire together.
-      const at = T0 + day * DAY + 12 * 3_600_000;
-      const wait = at - (await engine.now()).getTime();
-      if (wait > 0) await engine.env.sleep(wait);
-      for (let i = 0; i < events.length; i += 500) {
-        await postBatch(
-          engine.url,
-          events.slice(i, i + 500).map((e, j) => ({
-            type: 'track',
-            userId: e.userId,
-            event: e.event,
-            messageId: `d${day}-${i + j}`,
-            timestamp: new Date(at).toISOString(),
-            properties: e.revenue === undefined ? {} : { revenue: e.revenue },
-          })),
-        );
-      }
-    }
-    await engine.env.sleep(T0 + DAYS * DAY - (await engine.now()).getTime());
+    await replayPopulation(engine, script, T0);
 
     const seen = script.users.filter((u) => script.days.some((events) => events.some((e) => e.userId === u.id)));
     const settle = () => Promise.all(seen.map((u) => settledState(engine.client, u.id)));

@@ -1,22 +1,20 @@
 import type { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
-import { createActivities } from '../../activities/index.ts';
-import { buildApi } from '../../api/app.ts';
-import type { Database } from '../../db/client.ts';
-import { storePolicy } from '../../db/policies.ts';
-import { devServerExecutablePath } from '../../devserver/index.ts';
-import { eventKinds, parsePolicy, type Policy } from '../../rules/index.ts';
-import { createTemporalWaker } from '../../worker/temporal-waker.ts';
-import { workflowsPath } from '../../worker/create-worker.ts';
-import { lifecycleWorkflowId, stateQuery, type LifecycleState } from '../../workflows/user-lifecycle.ts';
+import { createActivities } from '../activities/index.ts';
+import { buildApi, type ApiDeps } from '../api/app.ts';
+import type { Database } from '../db/client.ts';
+import { storePolicy } from '../db/policies.ts';
+import { devServerExecutablePath } from '../devserver/index.ts';
+import { eventKinds, parsePolicy, type Policy } from '../rules/index.ts';
+import { createTemporalWaker } from '../worker/temporal-waker.ts';
+import { workflowsPath } from '../worker/create-worker.ts';
+import { lifecycleWorkflowId, stateQuery, type LifecycleState } from '../workflows/user-lifecycle.ts';
 
-export const webhookSecret = 'test-webhook-secret';
-export const writeKey = 'test-write-key';
-export const taskQueue = 'lifeline-test';
+export const webhookSecret = 'simulation-webhook-secret';
+export const writeKey = 'simulation-write-key';
+export const taskQueue = 'lifeline-simulation';
 
 try {
   Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -28,7 +26,7 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** Bundling takes seconds: once per test process. */
 export const workflowBundle = () => (bundle ??= bundleWorkflowCode({ workflowsPath, logger: quietLogger() }));
 
-export interface TestEngine {
+export interface SimulationEngine {
   env: TestWorkflowEnvironment;
   client: Client;
   url: string;
@@ -44,7 +42,15 @@ export interface TestEngine {
  * on the time-skipping devserver (launched through @temporalio/testing like any Temporal test) and
  * the given database.
  */
-export async function startTestEngine(database: Database, options: { startTime: Date; policySource: string }): Promise<TestEngine> {
+export async function startSimulationEngine(
+  database: Database,
+  options: {
+    startTime: Date;
+    policySource: string;
+    /** Which events wake a user's workflow at once; the default is the production rule. */
+    isTriggerEvent?: ApiDeps['isTriggerEvent'];
+  },
+): Promise<SimulationEngine> {
   const policy = { current: parsePolicy(options.policySource) };
   await storePolicy(database, policy.current, options.policySource, { activate: true });
   const env = await TestWorkflowEnvironment.createTimeSkipping({
@@ -64,7 +70,7 @@ export async function startTestEngine(database: Database, options: { startTime: 
     database,
     writeKeys: [writeKey],
     eventKinds: () => eventKinds(policy.current),
-    isTriggerEvent: (name, user) => eventKinds(policy.current).isPayment(name) && user.stage !== 'paying',
+    isTriggerEvent: options.isTriggerEvent ?? ((name, user) => eventKinds(policy.current).isPayment(name) && user.stage !== 'paying'),
     waker: createTemporalWaker(env.client, taskQueue),
   });
   const url = await api.listen({ host: '127.0.0.1', port: 0 });
@@ -92,31 +98,6 @@ export async function postBatch(url: string, batch: object[]): Promise<void> {
     body: JSON.stringify({ batch }),
   });
   if (response.status !== 200) throw new Error(`ingest answered ${response.status}: ${await response.text()}`);
-}
-
-export interface ReceivedHook {
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/** A local HTTP endpoint that records what it is sent (the team's Slack, in production). */
-export async function startHookReceiver(): Promise<{ url: string; received: ReceivedHook[]; close(): Promise<void> }> {
-  const received: ReceivedHook[] = [];
-  const server: Server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      received.push({ headers: request.headers, body: Buffer.concat(chunks).toString('utf8') });
-      response.writeHead(200).end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/hook`,
-    received,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
 }
 
 function quietLogger() {
