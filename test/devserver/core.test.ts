@@ -6,6 +6,7 @@ import {
   WorkflowNotFoundError,
 } from '@temporalio/client';
 import { ApplicationFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
+import { msToTs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onDevserver, openHarness, type Harness } from './harness.ts';
@@ -462,6 +463,39 @@ describe('devserver conformance: workflow tasks seen from a raw worker', () => {
       temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND,
     );
     expect((await handle.describe()).status.name).toBe('RUNNING');
+    await handle.terminate();
+  });
+
+  itSkipping?.('drops a held-back TimerFired when the task in flight cancels the timer', async () => {
+    const { handle, poll } = await startRaw();
+    const first = await poll();
+    await service().respondWorkflowTaskCompleted({
+      namespace: ns,
+      taskToken: first.taskToken,
+      commands: [
+        {
+          commandType: temporal.api.enums.v1.CommandType.COMMAND_TYPE_START_TIMER,
+          startTimerCommandAttributes: { timerId: 't1', startToFireTimeout: msToTs(1000) },
+        },
+      ],
+    });
+    await handle.signal('wake');
+    const second = await poll();
+    // The started task holds the clock; this returns once a virtual (here: wall) second has passed.
+    await h.env.sleep(1500);
+    await service().respondWorkflowTaskCompleted({
+      namespace: ns,
+      taskToken: second.taskToken,
+      commands: [
+        {
+          commandType: temporal.api.enums.v1.CommandType.COMMAND_TYPE_CANCEL_TIMER,
+          cancelTimerCommandAttributes: { timerId: 't1' },
+        },
+      ],
+    });
+    const seen = await types(handle.workflowId);
+    expect(seen).toContain(EventType.EVENT_TYPE_TIMER_CANCELED);
+    expect(seen).not.toContain(EventType.EVENT_TYPE_TIMER_FIRED);
     await handle.terminate();
   });
 
