@@ -1,6 +1,8 @@
 
+import { sql } from 'drizzle-orm';
 import {
   bigserial,
+  check,
   index,
   integer,
   jsonb,
@@ -92,3 +94,71 @@ export const churnWarnings = pgTable(
   (t) => [uniqueIndex('churn_warnings_key').on(t.key), index('churn_warnings_user_idx').on(t.userId)],
 );
 
+
+export const MESSAGE_CHANNELS = ['email', 'sms', 'webhook'] as const;
+/**
+ * `sending` marks an attempt handed to the provider whose outcome is not yet recorded; the other
+ * statuses are the ones reported to the rescue workflow and moved by provider callbacks.
+ */
+export const MESSAGE_STATUSES = [
+  'queued',
+  'sending',
+  'sent',
+  'delivered',
+  'failed',
+  'bounced',
+  'undelivered',
+  'suppressed',
+  'capped',
+  'deferred',
+] as const;
+export const SUPPRESSION_CHANNELS = ['email', 'sms'] as const;
+export const SUPPRESSION_REASONS = ['unsubscribed', 'bounced', 'sms_stop', 'complaint'] as const;
+
+const oneOf = (column: string, values: readonly string[]) =>
+  sql.raw(`${column} in (${values.map((v) => `'${v}'`).join(', ')})`);
+
+/** The message ledger: one row per (rescue, step), claimed before the provider is called. */
+export const messages = pgTable(
+  'messages',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    rescueId: text('rescue_id').notNull(),
+    step: integer('step').notNull(),
+    userId: text('user_id').notNull(),
+    campaign: text('campaign').notNull(),
+    channel: text('channel', { enum: MESSAGE_CHANNELS }).notNull(),
+    status: text('status', { enum: MESSAGE_STATUSES }).notNull(),
+    reason: text('reason'),
+    providerId: text('provider_id'),
+    attempts: integer('attempts').notNull().default(0),
+    cost: numeric('cost', { precision: 10, scale: 4 }),
+    createdAt: at('created_at').notNull().defaultNow(),
+    /** When the first attempt was handed to the provider; frequency caps count from it. */
+    sentAt: at('sent_at'),
+    updatedAt: at('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('messages_rescue_step_key').on(t.rescueId, t.step),
+    index('messages_user_sent_idx').on(t.userId, t.sentAt),
+    index('messages_provider_id_idx').on(t.providerId),
+    check('messages_channel_check', oneOf('channel', MESSAGE_CHANNELS)),
+    check('messages_status_check', oneOf('status', MESSAGE_STATUSES)),
+  ],
+);
+
+/** Channels a user may not be contacted on, and why. */
+export const suppressions = pgTable(
+  'suppressions',
+  {
+    userId: text('user_id').notNull(),
+    channel: text('channel', { enum: SUPPRESSION_CHANNELS }).notNull(),
+    reason: text('reason', { enum: SUPPRESSION_REASONS }).notNull(),
+    at: at('at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('suppressions_user_channel_key').on(t.userId, t.channel),
+    check('suppressions_channel_check', oneOf('channel', SUPPRESSION_CHANNELS)),
+    check('suppressions_reason_check', oneOf('reason', SUPPRESSION_REASONS)),
+  ],
+);
