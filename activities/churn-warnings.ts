@@ -34,7 +34,10 @@ type Outcome = 'sent' | 'already-sent';
 export function createSendChurnWarning(deps: ChurnWarningDeps) {
   const send = deps.fetch ?? fetch;
   return async function sendChurnWarning(raw: ChurnWarningInput): Promise<Outcome> {
-    const input = churnWarningInput.parse(raw);
+    const parsed = churnWarningInput.safeParse(raw);
+    // A malformed warning stays malformed however often it is retried.
+    if (!parsed.success) throw ApplicationFailure.nonRetryable(`invalid churn warning: ${z.prettifyError(parsed.error)}`, 'InvalidInput');
+    const input = parsed.data;
     const target = input.target.channel === 'webhook' ? input.target.url : input.target.to;
     const key = `${input.transitionKey}:${input.target.channel}:${target}`;
     await deps.database.query(

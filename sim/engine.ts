@@ -49,6 +49,8 @@ export async function startSimulationEngine(
     policySource: string;
     /** Which events wake a user's workflow at once; the default is the production rule. */
     isTriggerEvent?: ApiDeps['isTriggerEvent'];
+    /** History length from which the devserver suggests continue-as-new (Temporal's is 4,096). */
+    suggestContinueAsNewAfter?: number;
   },
 ): Promise<SimulationEngine> {
   const policy = { current: parsePolicy(options.policySource) };
@@ -56,7 +58,13 @@ export async function startSimulationEngine(
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: {
       executable: { type: 'existing-path', path: devServerExecutablePath },
-      extraArgs: ['--start-time', options.startTime.toISOString(), '--search-attribute', 'LifecycleStage=Keyword'],
+      extraArgs: [
+        '--start-time',
+        options.startTime.toISOString(),
+        '--search-attribute',
+        'LifecycleStage=Keyword',
+        ...(options.suggestContinueAsNewAfter ? ['--suggest-continue-as-new-after', String(options.suggestContinueAsNewAfter)] : []),
+      ],
     },
   });
   const worker = await Worker.create({

@@ -1,10 +1,11 @@
+import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../db/client.ts';
 import { compile, defaultPolicySource, parsePolicy } from '../../rules/index.ts';
 import { scriptPopulation } from '../../sim/population.ts';
 import { replayPopulation } from '../../sim/replay.ts';
 import { openTestDatabase } from '../support/database.ts';
-import { settledState, startSimulationEngine, type SimulationEngine } from '../../sim/engine.ts';
+import { settledState, workflowBundle, startSimulationEngine, type SimulationEngine } from '../../sim/engine.ts';
 import { startHookReceiver } from '../../sim/hook-receiver.ts';
 
 const T0 = Date.parse('2026-01-05T00:00:00Z');
@@ -21,7 +22,8 @@ describe(`${USERS} scripted users over ${DAYS} simulated days`, () => {
     database = await openTestDatabase();
     hooks = await startHookReceiver();
     policySource = defaultPolicySource().replaceAll('https://hooks.example.com/lifeline/churn', hooks.url);
-    engine = await startSimulationEngine(database, { startTime: new Date(T0), policySource });
+    // Continue-as-new after 40 events instead of 4,096, so many users' workflows go through it.
+    engine = await startSimulationEngine(database, { startTime: new Date(T0), policySource, suggestContinueAsNewAfter: 40 });
   });
   afterAll(async () => {
     await engine?.stop();
@@ -51,6 +53,22 @@ describe(`${USERS} scripted users over ${DAYS} simulated days`, () => {
     const counts = Object.fromEntries(stored.map((r) => [r.stage, r.n]));
     // Every stage is reached by this population, so the comparison covers them all.
     expect(Object.keys(counts).sort()).toEqual(['active', 'churned', 'new', 'paying', 'silent']);
-    console.log(`stages after ${DAYS} days:`, counts, `churn warnings received: ${hooks.received.length}`);
+    const continued = [];
+    for await (const run of engine.client.workflow.list({ query: `WorkflowType = 'userLifecycle' AND ExecutionStatus = 'ContinuedAsNew'` })) {
+      continued.push(run);
+    }
+    expect(continued.length).toBeGreaterThan(100);
+    const histories = await Promise.all(
+      continued.slice(0, 20).map(async (run) => ({
+        workflowId: run.workflowId,
+        history: await engine.client.workflow.getHandle(run.workflowId, run.runId).fetchHistory(),
+      })),
+    );
+    const replayed = [];
+    for await (const result of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories)) {
+      replayed.push(result.error);
+    }
+    expect(replayed).toEqual(Array(20).fill(undefined));
+    console.log(`${continued.length} runs continued as new; stages after ${DAYS} days:`, counts, `churn warnings received: ${hooks.received.length}`);
   });
 });
