@@ -223,6 +223,34 @@ async function compareInserts(url: string, messages: Message[], batchSize: numbe
         [0, 1, 2, 3, 4, 5].map((c) => cols.map((row) => row[c])) as never[],
       );
     },
+    'select existing ids, then plain insert … unnest': async (tx, batch) => {
+      const existing = new Set((await tx.unsafe<{ id: string }[]>('select id from bench_events where id = any($1::text[])', [batch.map((m) => m.messageId)] as never[])).map((r) => r.id));
+      const cols = batch.filter((m) => !existing.has(m.messageId)).map(columns);
+      return tx.unsafe(
+        `insert into bench_events (id, user_id, name, occurred_at, properties, revenue)
+         select id, u, n, t, p::jsonb, r::numeric from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[]) as e(id, u, n, t, p, r)`,
+        [0, 1, 2, 3, 4, 5].map((c) => cols.map((row) => row[c])) as never[],
+      );
+    },
+    'insert … select from json_to_recordset': (tx, batch) =>
+      tx.unsafe(
+        `insert into bench_events (id, user_id, name, occurred_at, properties, revenue)
+         select id, user_id, name, occurred_at, properties, revenue
+         from json_to_recordset($1::text::json) as e(id text, user_id text, name text, occurred_at timestamptz, properties jsonb, revenue numeric)
+         order by id on conflict (id) do nothing`,
+        [
+          JSON.stringify(
+            batch.map((m) => ({
+              id: m.messageId,
+              user_id: m.userId,
+              name: m.event,
+              occurred_at: m.timestamp,
+              properties: m.properties,
+              revenue: typeof m.properties.revenue === 'number' ? m.properties.revenue.toFixed(2) : null,
+            })),
+          ),
+        ],
+      ),
     'COPY into temp table + insert … select': async (tx, batch) => {
       await tx.unsafe('create temp table if not exists staging (like bench_events including defaults) on commit delete rows');
       const stream = await tx.unsafe('copy staging (id, user_id, name, occurred_at, properties, revenue) from stdin with (format csv)').writable();
