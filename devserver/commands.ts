@@ -43,6 +43,10 @@ export function completeWorkflowTask(engine: Engine, run: Run, req: Msg): Msg {
     workerVersion: req.workerVersionStamp,
   });
   run.lastCompletedStartedEventId = run.wt.startedEventId;
+  const sticky = req.stickyAttributes?.workerTaskQueue?.name;
+  run.sticky = sticky
+    ? { queue: sticky, scheduleToStartMs: durationToMs(req.stickyAttributes.scheduleToStartTimeout) ?? 5000 }
+    : undefined;
   const leftover = engine.endWorkflowTask(run);
   run.pendingQueries.unshift(...leftover);
 

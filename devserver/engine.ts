@@ -348,14 +348,49 @@ export class Engine {
     });
     // An outstanding workflow task holds time still (time skipping).
     this.clock.lock();
-    const scheduledEventId = event.eventId as number;
-    this.workflowTasks.add(this.queueKey(run.namespace, run.taskQueue), (poll) =>
-      this.startWorkflowTask(run, scheduledEventId, poll),
-    );
+    this.dispatchWorkflowTask(run);
   }
 
-  private startWorkflowTask(run: Run, scheduledEventId: number, poll: PollContext): Msg | undefined {
+  /**
+   * Queues the scheduled task: on the worker's sticky queue with only the new events when the run
+   * is sticky, otherwise on the normal queue with the full history. A sticky task nobody takes
+   * within its schedule-to-start timeout moves to the normal queue, as on the real server.
+   */
+  private dispatchWorkflowTask(run: Run): void {
+    const generation = ++run.wt.dispatch;
+    const scheduledEventId = run.wt.scheduledEventId;
+    const sticky = run.sticky;
+    run.wt.stickyTimeout?.cancel();
+    run.wt.stickyTimeout = undefined;
+    this.workflowTasks.add(this.queueKey(run.namespace, sticky ? sticky.queue : run.taskQueue), (poll) =>
+      run.wt.dispatch === generation ? this.startWorkflowTask(run, scheduledEventId, poll, !!sticky) : undefined,
+    );
+    if (sticky) {
+      run.wt.stickyTimeout = this.clock.after(sticky.scheduleToStartMs, () => {
+        if (!run.isOpen || run.wt.state !== 'scheduled' || run.wt.dispatch !== generation) return;
+        run.sticky = undefined;
+        this.dispatchWorkflowTask(run);
+      });
+    }
+  }
+
+  /** The worker dropped its cache for these runs (shutdown, ResetStickyTaskQueue): full histories again. */
+  unstick(runs: Iterable<Run>): void {
+    for (const run of runs) {
+      if (!run.sticky) continue;
+      run.sticky = undefined;
+      if (run.isOpen && run.wt.state === 'scheduled') this.dispatchWorkflowTask(run);
+    }
+  }
+
+  unstickQueue(namespace: string, stickyQueue: string): void {
+    this.unstick([...this.runs.values()].filter((r) => r.namespace === namespace && r.sticky?.queue === stickyQueue));
+  }
+
+  private startWorkflowTask(run: Run, scheduledEventId: number, poll: PollContext, sticky: boolean): Msg | undefined {
     if (!run.isOpen || run.wt.state !== 'scheduled' || run.wt.scheduledEventId !== scheduledEventId) return undefined;
+    run.wt.stickyTimeout?.cancel();
+    run.wt.stickyTimeout = undefined;
     const now = this.now();
     const event = this.append(run, 'WORKFLOW_TASK_STARTED', 'workflowTaskStartedEventAttributes', {
       scheduledEventId,
@@ -381,7 +416,8 @@ export class Engine {
       startedEventId,
       attempt: run.wt.attempt,
       backlogCountHint: 0,
-      history: { events: run.history.events },
+      // sdk-core: a sticky task's history is exactly the events after previousStartedEventId.
+      history: { events: sticky ? run.history.events.slice(run.lastCompletedStartedEventId) : run.history.events },
       workflowExecutionTaskQueue: { name: run.taskQueue, kind: 'TASK_QUEUE_KIND_NORMAL' },
       scheduledTime: timestamp(run.wt.scheduledTime),
       startedTime: timestamp(now),
@@ -394,6 +430,8 @@ export class Engine {
     if (run.wt.state === 'none') return [];
     run.wt.timeout?.cancel();
     run.wt.timeout = undefined;
+    run.wt.stickyTimeout?.cancel();
+    run.wt.stickyTimeout = undefined;
     run.wt.state = 'none';
     const queries = run.wt.queries;
     run.wt.queries = [];
@@ -412,6 +450,8 @@ export class Engine {
   }
 
   failWorkflowTask(run: Run, cause: string, failure: Msg | undefined, identity: string | undefined): void {
+    // The worker drops a run whose task failed from its cache: send it the full history again.
+    run.sticky = undefined;
     this.append(run, 'WORKFLOW_TASK_FAILED', 'workflowTaskFailedEventAttributes', {
       scheduledEventId: run.wt.scheduledEventId,
       startedEventId: run.wt.startedEventId,
@@ -428,6 +468,7 @@ export class Engine {
 
   private workflowTaskTimedOut(run: Run, startedEventId: number): void {
     if (!run.isOpen || run.wt.state !== 'started' || run.wt.startedEventId !== startedEventId) return;
+    run.sticky = undefined;
     this.append(run, 'WORKFLOW_TASK_TIMED_OUT', 'workflowTaskTimedOutEventAttributes', {
       scheduledEventId: run.wt.scheduledEventId,
       startedEventId,

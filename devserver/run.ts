@@ -58,6 +58,15 @@ export interface WorkflowTask {
   timeout?: TimerHandle;
   /** Queries attached to the started task (answered in its completion). */
   queries: PendingQuery[];
+  /** Bumped on every dispatch, so a task queued earlier (e.g. on a sticky queue) goes stale. */
+  dispatch: number;
+  stickyTimeout?: TimerHandle;
+}
+
+/** The worker's sticky queue for this run (it caches the run): tasks there carry only new events. */
+export interface Stickiness {
+  queue: string;
+  scheduleToStartMs: number;
 }
 
 /** One run of a workflow execution: its history and the state the server tracks for it. */
@@ -77,7 +86,9 @@ export class Run {
     startedTime: 0,
     needsAnother: false,
     queries: [],
+    dispatch: 0,
   };
+  sticky?: Stickiness;
   /** The startedEventId of the last completed workflow task (previousStartedEventId for the next). */
   lastCompletedStartedEventId = 0;
   /** Events that arrived while a workflow task was started, written once it completes. */

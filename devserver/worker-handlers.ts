@@ -127,7 +127,10 @@ export function commandsHandlers(engine: Engine): Record<string, Handler> {
 
     ShutdownWorker: (req) => {
       const namespace = engine.requireNamespace(req.namespace);
-      if (req.stickyTaskQueue) engine.workflowTasks.release(engine.queueKey(namespace, req.stickyTaskQueue));
+      if (req.stickyTaskQueue) {
+        engine.unstickQueue(namespace, req.stickyTaskQueue);
+        engine.workflowTasks.release(engine.queueKey(namespace, req.stickyTaskQueue));
+      }
       return {};
     },
   };

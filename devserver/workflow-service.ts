@@ -195,7 +195,12 @@ export function workflowServiceHandlers(engine: Engine): Record<string, Handler>
     ScanWorkflowExecutions: (req) => listWorkflows(engine, ns(req), req),
     CountWorkflowExecutions: (req) => countWorkflows(engine, ns(req), req),
 
-    ResetStickyTaskQueue: () => ({}),
+    ResetStickyTaskQueue: (req) => {
+      const namespace = ns(req);
+      const { workflowId, runId } = executionOf(req, 'execution');
+      engine.unstick([engine.getRun(namespace, workflowId, runId)]);
+      return {};
+    },
 
     ...commandsHandlers(engine),
   };
