@@ -499,6 +499,34 @@ describe('devserver conformance: workflow tasks seen from a raw worker', () => {
     await handle.terminate();
   });
 
+  it('sends new events only to a sticky worker, and the full history once the sticky queue lapses', async () => {
+    const { handle, poll } = await startRaw();
+    const stickyName = h.id('sticky');
+    const stickyAttributes = {
+      workerTaskQueue: { name: stickyName, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_STICKY },
+      scheduleToStartTimeout: msToTs(1000),
+    };
+    const pollSticky = () =>
+      service().pollWorkflowTaskQueue({
+        namespace: ns,
+        taskQueue: { name: stickyName, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_STICKY },
+        identity: 'raw',
+      });
+    const first = await poll();
+    await service().respondWorkflowTaskCompleted({ namespace: ns, taskToken: first.taskToken, commands: [], stickyAttributes });
+    await handle.signal('one');
+    const partial = await pollSticky();
+    const events = partial.history?.events ?? [];
+    expect(Number(events[0]?.eventId)).toBe(Number(partial.previousStartedEventId) + 1);
+    expect(events.map((e) => e.eventType)).toContain(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED);
+    await service().respondWorkflowTaskCompleted({ namespace: ns, taskToken: partial.taskToken, commands: [], stickyAttributes });
+    await handle.signal('two');
+    // Nobody polls the sticky queue: after its schedule-to-start timeout the task moves to the normal queue.
+    const full = await poll();
+    expect(Number(full.history?.events?.[0]?.eventId)).toBe(1);
+    await handle.terminate();
+  });
+
   it('retries a workflow task that timed out', async () => {
     const { handle, poll } = await startRaw('1s');
     const first = await poll();
