@@ -5,7 +5,7 @@ import { invalidArgument, requireField } from './errors.ts';
 import type { Handler } from './grpc-handlers.ts';
 import { getHistory } from './history-fetch.ts';
 import { duration, durationToMs, type Msg } from './proto.ts';
-import type { Run } from './run.ts';
+import { STATUS_ENUM, type Run } from './run.ts';
 import { countWorkflows, listWorkflows } from './visibility-service.ts';
 
 export const SERVER_VERSION = '1.24.0-devserver';
@@ -159,6 +159,12 @@ export function workflowServiceHandlers(engine: Engine): Record<string, Handler>
       const { workflowId, runId } = executionOf(req, 'execution');
       requireField(req.query?.queryType, 'QueryType');
       const run = engine.getRun(namespace, workflowId, runId);
+      const reject =
+        (req.queryRejectCondition === 'QUERY_REJECT_CONDITION_NOT_OPEN' && !run.isOpen) ||
+        (req.queryRejectCondition === 'QUERY_REJECT_CONDITION_NOT_COMPLETED_CLEANLY' &&
+          !run.isOpen &&
+          run.status !== 'Completed');
+      if (reject) return { queryRejected: { status: STATUS_ENUM[run.status] } };
       engine.accounting.record(workflowId, 'query');
       return engine.query(run, req.query);
     },

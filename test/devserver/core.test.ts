@@ -1,6 +1,8 @@
 import { status as grpcStatus } from '@grpc/grpc-js';
 import {
   QueryNotRegisteredError,
+  QueryRejectedError,
+  WorkflowClient,
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
   WorkflowNotFoundError,
@@ -144,6 +146,14 @@ describe('devserver conformance: system, start, signals, queries', () => {
     await handle.signal(workflows.finish);
     await handle.result();
     expect(await handle.query(workflows.getValue)).toBe('done');
+  });
+
+  it('rejects a query on a closed workflow when asked to (queryRejectCondition)', async () => {
+    const handle = await start(workflows.signalCollector, []);
+    await handle.signal(workflows.finish);
+    await handle.result();
+    const client = new WorkflowClient({ connection: h.env.connection, queryRejectCondition: 'NOT_OPEN' });
+    await expect(client.getHandle(handle.workflowId).query(workflows.getValue)).rejects.toBeInstanceOf(QueryRejectedError);
   });
 
   it('maps an unknown query type to QueryNotRegisteredError', async () => {
