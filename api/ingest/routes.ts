@@ -19,7 +19,21 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestDeps): Prom
   const log = deps.log ?? stderrLog;
 
   // Only JSON here, parsed with Fastify's own (prototype-poisoning-safe) parser; anything else is 415.
-  app.removeContentTypeParser('text/plain');
+  // PostgreSQL cannot store NUL in text or jsonb, so such a body is refused here, naming the fields.
+  app.removeAllContentTypeParsers();
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (typeof body === 'string' && body.includes('\\u0000')) {
+      let issues: FieldIssue[] = [];
+      try {
+        issues = nulFields(JSON.parse(body), []);
+      } catch {
+        // Not JSON at all: the JSON parser below says so.
+      }
+      if (issues.length) return done(invalid(issues), undefined);
+    }
+    parseJson(request, body as string, done);
+  });
   app.addHook('onRequest', async (request) => checkKey(request.headers.authorization));
 
   const ingest = async (request: FastifyRequest, messages: Located[]) => {
@@ -115,6 +129,18 @@ function invalid(issues: FieldIssue[]): HttpError {
     .join('; ');
   const more = issues.length > 3 ? ` (and ${issues.length - 3} more)` : '';
   return new HttpError(400, 'invalid_request', `${summary}${more}`, issues);
+}
+
+function nulFields(value: unknown, path: PropertyKey[]): FieldIssue[] {
+  const issue = (at: PropertyKey[]) => ({ field: fieldPath(at), rule: 'no_nul', message: 'must not contain the NUL character (\\u0000)' });
+  if (typeof value === 'string') return value.includes('\0') ? [issue(path)] : [];
+  if (Array.isArray(value)) return value.flatMap((item, i) => nulFields(item, [...path, i]));
+  if (value && typeof value === 'object') {
+    return Object.entries(value).flatMap(([key, item]) =>
+      key.includes('\0') ? [issue([...path, key])] : nulFields(item, [...path, key]),
+    );
+  }
+  return [];
 }
 
 function errorDetails(error: unknown): object {

@@ -29,17 +29,17 @@ export interface WriteResult {
 const INGEST = `
   with ins as (
     insert into events (id, user_id, name, occurred_at, properties, revenue, received_at)
-    select e.id, e.user_id, e.name, e.occurred_at, e.properties::jsonb, e.revenue::numeric, $7::timestamptz
-    from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[])
-      as e(id, user_id, name, occurred_at, properties, revenue)
+    select e.id, e.user_id, e.name, e.occurred_at, e.properties, e.revenue, $2::timestamptz
+    from json_to_recordset($1::text::json)
+      as e(id text, user_id text, name text, occurred_at timestamptz, properties jsonb, revenue numeric)
     order by e.id
     on conflict (id) do nothing
     returning id, user_id
   ), up as (
     insert into users as u (id, traits, first_seen_at, last_active_at, last_payment_at)
-    select n.id, n.traits::jsonb, n.first_seen_at, n.last_active_at, n.last_payment_at
-    from unnest($8::text[], $9::text[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[])
-      as n(id, traits, first_seen_at, last_active_at, last_payment_at)
+    select n.id, n.traits, n.first_seen_at, n.last_active_at, n.last_payment_at
+    from json_to_recordset($3::text::json)
+      as n(id text, traits jsonb, first_seen_at timestamptz, last_active_at timestamptz, last_payment_at timestamptz)
     order by n.id
     on conflict (id) do update set
       traits = u.traits || excluded.traits,
@@ -69,35 +69,28 @@ interface Row {
 
 /** Writes one request atomically: all of its rows commit, or none do. */
 export async function writeIngest(database: Database, input: Normalized, receivedAt: Date): Promise<WriteResult> {
-  const n = input.events.length;
-  const ids = new Array<string>(n);
-  const userIds = new Array<string>(n);
-  const names = new Array<string>(n);
-  const times = new Array<string>(n);
-  const properties = new Array<string>(n);
-  const revenues = new Array<string | null>(n);
-  input.events.forEach((event, i) => {
-    ids[i] = event.id;
-    userIds[i] = event.userId;
-    names[i] = event.name;
-    times[i] = event.occurredAt.toISOString();
-    properties[i] = JSON.stringify(event.properties);
-    revenues[i] = event.revenue;
-  });
-  const rows = await database.query<Row>(INGEST, [
-    ids,
-    userIds,
-    names,
-    times,
-    properties,
-    revenues,
-    receivedAt.toISOString(),
-    input.users.map((user) => user.id),
-    input.users.map((user) => JSON.stringify(user.traits)),
-    input.users.map((user) => user.firstSeenAt.toISOString()),
-    input.users.map((user) => user.lastActiveAt?.toISOString() ?? null),
-    input.users.map((user) => user.lastPaymentAt?.toISOString() ?? null),
-  ]);
+  // One JSON text per table: JSON.stringify is native and far cheaper than the driver's per-element
+  // array escaping, and PostgreSQL parses each properties object once, straight into jsonb.
+  const events = JSON.stringify(
+    input.events.map((event) => ({
+      id: event.id,
+      user_id: event.userId,
+      name: event.name,
+      occurred_at: event.occurredAt,
+      properties: event.properties,
+      revenue: event.revenue,
+    })),
+  );
+  const users = JSON.stringify(
+    input.users.map((user) => ({
+      id: user.id,
+      traits: user.traits,
+      first_seen_at: user.firstSeenAt,
+      last_active_at: user.lastActiveAt,
+      last_payment_at: user.lastPaymentAt,
+    })),
+  );
+  const rows = await database.query<Row>(INGEST, [events, receivedAt.toISOString(), users]);
 
   const result: WriteResult = { insertedEventIds: new Set(), insertedUserIds: new Set(), stored: new Map() };
   for (const row of rows) {

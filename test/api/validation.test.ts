@@ -55,6 +55,8 @@ const cases: Case[] = [
   { name: 'batch message without type', url: '/v1/batch', body: batchWith({ userId: 'u1', event: 'Viewed' }), fields: { 'batch[1].type': /one of track/ } },
   { name: 'batch message not an object', url: '/v1/batch', body: batchWith('track u1 Viewed'), fields: { 'batch[1]': /JSON object/ } },
   { name: 'batch track without userId', url: '/v1/batch', body: batchWith({ type: 'track', anonymousId: 'a', event: 'Viewed' }), fields: { 'batch[1].userId': /anonymousId/ } },
+  { name: 'NUL character in an event name', url: '/v1/batch', body: batchWith({ ...ok(3), event: 'Vie\u0000wed' }), fields: { 'batch[1].event': /NUL/ } },
+  { name: 'NUL character deep in properties', url: '/v1/track', body: { userId: 'u1', event: 'Viewed', properties: { tags: ['a', 'b\u0000'] } }, fields: { 'properties.tags[1]': /NUL/ } },
   {
     name: 'several bad messages in one batch',
     url: '/v1/batch',
