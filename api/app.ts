@@ -2,8 +2,9 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { HttpError, isDatabaseUnavailable, type ErrorBody } from './errors.ts';
 import type { IngestDeps } from './ingest/deps.ts';
 import { ingestRoutes, LIMITS } from './ingest/routes.ts';
+import { operatorRoutes, type OperatorDeps } from './operator/routes.ts';
 
-export type ApiDeps = IngestDeps;
+export type ApiDeps = IngestDeps & { operator?: Omit<OperatorDeps, 'database' | 'waker'> };
 
 // Fastify's parser errors, said as the rule the body broke.
 const BODY_RULES: Record<string, { rule: string; message: string }> = {
@@ -51,6 +52,10 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   );
 
   app.register(async (scope) => ingestRoutes(scope, deps));
+  if (deps.operator) {
+    const operator = { ...deps.operator, database: deps.database, waker: deps.waker };
+    app.register(async (scope) => operatorRoutes(scope, operator));
+  }
   return app;
 }
 

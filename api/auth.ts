@@ -18,11 +18,29 @@ export function writeKeyChecker(writeKeys: readonly string[]): (authorization: s
     }
     const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
-    const candidate = digest(colon === -1 ? decoded : decoded.slice(0, colon));
-    let ok = false;
-    for (const key of known) ok = timingSafeEqual(key, candidate) || ok;
-    if (!ok) {
+    if (!matchesAny(known, colon === -1 ? decoded : decoded.slice(0, colon))) {
       throw new HttpError(401, 'unauthorized', 'unknown write key', undefined, { 'www-authenticate': 'Basic realm="lifeline"' });
     }
   };
+}
+
+/** Operator routes: `Authorization: Bearer <admin key>`. */
+export function adminKeyChecker(adminKeys: readonly string[]): (authorization: string | undefined) => void {
+  const known = adminKeys.filter((key) => key.length > 0).map(digest);
+  return (authorization) => {
+    const match = authorization ? /^Bearer\s+(\S+)\s*$/i.exec(authorization) : null;
+    if (!match || !matchesAny(known, match[1]!)) {
+      throw new HttpError(401, 'unauthorized', 'an admin key is required: Authorization: Bearer <LIFELINE_ADMIN_KEY>', undefined, {
+        'www-authenticate': 'Bearer realm="lifeline"',
+      });
+    }
+  };
+}
+
+/** Compares against every key, in constant time, so timing reveals neither which key nor how much matched. */
+function matchesAny(known: Buffer[], candidate: string): boolean {
+  const given = digest(candidate);
+  let ok = false;
+  for (const key of known) ok = timingSafeEqual(key, given) || ok;
+  return ok;
 }

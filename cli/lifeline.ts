@@ -1,6 +1,5 @@
 #!/usr/bin/env -S npx tsx
 import { Command } from 'commander';
-import { ConfigError } from '../worker/config.ts';
 import { registerPolicyCommands } from './policy.ts';
 import { runApi, runDev, runMigrate, runWorker } from './processes.ts';
 
@@ -18,6 +17,7 @@ program.command('migrate').description('apply database migrations').action(runMi
 registerPolicyCommands(program);
 
 program.parseAsync().catch((error: unknown) => {
-  process.stderr.write(`lifeline: ${error instanceof ConfigError || !(error instanceof Error) ? String(error instanceof Error ? error.message : error) : (error.stack ?? error.message)}\n`);
+  const detail = error instanceof Error ? (process.env.LIFELINE_DEBUG ? (error.stack ?? error.message) : error.message) : String(error);
+  process.stderr.write(`lifeline: ${detail}\n`);
   process.exit(1);
 });

@@ -29,6 +29,7 @@ export async function runDev(): Promise<void> {
   await ensureActivePolicy(database);
   const devserver = config.TEMPORAL_ADDRESS ? undefined : await startDevServer({ port: 0, timeSkipping: false });
   const writeKeys = config.LIFELINE_WRITE_KEYS.length ? config.LIFELINE_WRITE_KEYS : [await localSecret(config, 'write-key')];
+  const adminKeys = config.LIFELINE_ADMIN_KEYS.length ? config.LIFELINE_ADMIN_KEYS : [await localSecret(config, 'admin-key')];
   const engine = await startEngine({
     config,
     database,
@@ -36,10 +37,12 @@ export async function runDev(): Promise<void> {
     run: { worker: true, api: true },
     webhookSecret: config.LIFELINE_WEBHOOK_SECRET ?? (await localSecret(config, 'webhook-secret')),
     writeKeys,
+    adminKeys,
   });
   console.log(`Lifeline is running (embedded: ${config.DATABASE_URL ? 'PostgreSQL' : `PGlite in ${config.LIFELINE_DATA_DIR}`}, Temporal ${config.TEMPORAL_ADDRESS ?? `devserver at ${devserver!.address}`})
   API:        ${engine.url}
   write key:  ${writeKeys[0]}
+  admin key:  ${adminKeys[0]}  (for \`lifeline policy preview|apply\`, read from ${join(config.LIFELINE_DATA_DIR, '..')} by default)
   try:        curl -u ${writeKeys[0]}: ${engine.url}/v1/track -H 'content-type: application/json' \\
                 -d '{"userId":"u1","event":"login","messageId":"m1"}'
 Press Ctrl+C to stop.`);
@@ -72,6 +75,7 @@ async function runProduction(run: { worker: boolean; api: boolean }): Promise<vo
     run,
     webhookSecret: config.LIFELINE_WEBHOOK_SECRET!,
     writeKeys: config.LIFELINE_WRITE_KEYS,
+    adminKeys: config.LIFELINE_ADMIN_KEYS,
   });
   console.log(`lifeline ${run.worker ? 'worker' : 'api'} started${engine.url ? ` at ${engine.url}` : ''} (task queue ${config.LIFELINE_TASK_QUEUE})`);
   await untilSignal(async () => {
@@ -80,17 +84,25 @@ async function runProduction(run: { worker: boolean; api: boolean }): Promise<vo
   });
 }
 
+const secretFile = (config: Config, name: string) => join(config.LIFELINE_DATA_DIR, '..', name);
+
+/** The embedded instance's secret, if `npm start` has made one. */
+export async function readLocalSecret(config: Config, name: string): Promise<string | undefined> {
+  return readFile(secretFile(config, name), 'utf8').then(
+    (text) => text.trim(),
+    () => undefined,
+  );
+}
+
 /** A secret kept beside the embedded data, so restarts keep the same write key. */
 async function localSecret(config: Config, name: string): Promise<string> {
-  const file = join(config.LIFELINE_DATA_DIR, '..', name);
-  try {
-    return (await readFile(file, 'utf8')).trim();
-  } catch {
-    const secret = randomBytes(16).toString('hex');
-    await mkdir(dirname(file), { recursive: true });
-    await writeFile(file, secret + '\n', { mode: 0o600 });
-    return secret;
-  }
+  const file = secretFile(config, name);
+  const existing = await readLocalSecret(config, name);
+  if (existing) return existing;
+  const secret = randomBytes(16).toString('hex');
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, secret + '\n', { mode: 0o600 });
+  return secret;
 }
 
 function untilSignal(shutdown: () => Promise<void>): Promise<void> {

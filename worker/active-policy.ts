@@ -14,6 +14,8 @@ export interface PolicyWatch {
   readonly version: number;
   readonly policy: Policy;
   eventKinds(): EventKinds;
+  /** Re-reads the active policy now (after this process activated one). */
+  refresh(): Promise<void>;
   stop(): void;
 }
 
@@ -24,16 +26,15 @@ export interface PolicyWatch {
 export async function watchActivePolicy(database: Database, intervalMs = 2_000): Promise<PolicyWatch> {
   let current = await ensureActivePolicy(database);
   let kinds = eventKinds(current.body);
-  const timer = setInterval(() => {
-    activePolicy<Policy>(database)
-      .then((next) => {
-        if (next && next.version !== current.version) {
-          current = next;
-          kinds = eventKinds(next.body);
-        }
-      })
-      .catch(() => undefined); // the database being away is reported by the requests themselves
-  }, intervalMs);
+  const refresh = async () => {
+    const next = await activePolicy<Policy>(database);
+    if (next && next.version !== current.version) {
+      current = next;
+      kinds = eventKinds(next.body);
+    }
+  };
+  // The database being away is reported by the requests themselves.
+  const timer = setInterval(() => refresh().catch(() => undefined), intervalMs);
   timer.unref();
   return {
     get version() {
@@ -43,6 +44,7 @@ export async function watchActivePolicy(database: Database, intervalMs = 2_000):
       return current.body;
     },
     eventKinds: () => kinds,
+    refresh,
     stop: () => clearInterval(timer),
   };
 }

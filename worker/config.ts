@@ -13,6 +13,12 @@ export const configSchema = z.object({
     .string()
     .optional()
     .transform((value) => (value ? value.split(',').map((key) => key.trim()).filter(Boolean) : [])),
+  LIFELINE_ADMIN_KEYS: z
+    .string()
+    .optional()
+    .transform((value) => (value ? value.split(',').map((key) => key.trim()).filter(Boolean) : [])),
+  /** Where `lifeline policy preview|apply` finds a running API; default http://HOST:PORT. */
+  LIFELINE_URL: z.string().url().optional(),
   LIFELINE_WEBHOOK_SECRET: z.string().optional(),
   SMTP_URL: z.string().url().optional(),
   LIFELINE_TEAM_SENDER: z.string().default('lifeline@localhost'),

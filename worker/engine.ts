@@ -16,6 +16,8 @@ export interface EngineOptions {
   run: { worker: boolean; api: boolean };
   webhookSecret: string;
   writeKeys: readonly string[];
+  /** Bearer keys for the operator routes (policy preview and apply); none → those routes are off. */
+  adminKeys: readonly string[];
   workflowBundle?: WorkflowBundleOption;
 }
 
@@ -63,6 +65,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         // A payment can make a non-paying user paying right now; other events wait for the user's timer.
         isTriggerEvent: (name, user) => policy.eventKinds().isPayment(name) && user.stage !== 'paying',
         waker: createTemporalWaker(client, config.LIFELINE_TASK_QUEUE),
+        operator: options.adminKeys.length ? { adminKeys: options.adminKeys, onPolicyActivated: () => void policy.refresh() } : undefined,
       });
       engine.url = await api.listen({ host: config.HOST, port: config.PORT });
       stops.push(async () => {

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { buildApi } from '../../api/app.ts';
-import type { EventKinds, IngestDeps, IngestLog, UserWake, Waker } from '../../api/ingest/deps.ts';
+import { buildApi, type ApiDeps } from '../../api/app.ts';
+import type { EventKinds, IngestLog, UserWake, Waker } from '../../api/ingest/deps.ts';
 import type { Database } from '../../db/client.ts';
 
 export const WRITE_KEY = 'wk_test_123';
@@ -34,7 +34,7 @@ export class RecordingLog implements IngestLog {
   }
 }
 
-export function testApi(database: Database, overrides: Partial<IngestDeps> = {}) {
+export function testApi(database: Database, overrides: Partial<ApiDeps> = {}) {
   const waker = new RecordingWaker();
   const log = new RecordingLog();
   const app: FastifyInstance = buildApi({
