@@ -22,9 +22,11 @@ export function completeWorkflowTask(engine: Engine, run: Run, req: Msg): Msg {
   answerAttachedQueries(run, req.queryResults ?? {});
 
   // A run may not close while events it has not seen are waiting (real server: UNHANDLED_COMMAND).
+  // The real server fails the task, schedules a new one, and answers INVALID_ARGUMENT "UnhandledCommand",
+  // on which sdk-core evicts the run (its cached state assumed the commands were applied).
   if (run.buffered.length > 0 && commands.some((c) => CLOSING_COMMANDS.has(c.commandType))) {
     engine.failWorkflowTask(run, 'WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND', undefined, identity);
-    return {};
+    throw invalidArgument('UnhandledCommand');
   }
 
   const badAttributes = invalidSearchAttributes(engine, commands);

@@ -457,7 +457,7 @@ describe('devserver conformance: workflow tasks seen from a raw worker', () => {
     const { handle, poll } = await startRaw();
     const task = await poll();
     await handle.signal('late');
-    await service().respondWorkflowTaskCompleted({
+    const completing = service().respondWorkflowTaskCompleted({
       namespace: ns,
       taskToken: task.taskToken,
       commands: [
@@ -467,6 +467,7 @@ describe('devserver conformance: workflow tasks seen from a raw worker', () => {
         },
       ],
     });
+    await expect(completing).rejects.toMatchObject({ code: grpcStatus.INVALID_ARGUMENT, details: 'UnhandledCommand' });
     const history = await h.env.client.workflow.getHandle(handle.workflowId).fetchHistory();
     const failed = history.events?.find((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED);
     expect(failed?.workflowTaskFailedEventAttributes?.cause).toBe(
