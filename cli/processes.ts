@@ -1,3 +1,4 @@
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -6,6 +7,11 @@ import { startDevServer } from '../devserver/index.ts';
 import { ensureActivePolicy } from '../worker/active-policy.ts';
 import { readConfig, type Config } from '../worker/config.ts';
 import { startEngine, type Engine } from '../worker/engine.ts';
+
+/** The Temporal SDK's log level, set once per process before any connection is made. */
+function installRuntime(config: Config): void {
+  Runtime.install({ logger: new DefaultLogger(config.LIFELINE_LOG_LEVEL) });
+}
 
 export async function openConfiguredDatabase(config: Config): Promise<Database> {
   if (!config.DATABASE_URL) await mkdir(config.LIFELINE_DATA_DIR, { recursive: true });
@@ -25,6 +31,7 @@ export async function runMigrate(): Promise<void> {
 /** Everything in one process on embedded defaults: what `npm start` runs. */
 export async function runDev(): Promise<void> {
   const config = readConfig();
+  installRuntime(config);
   const database = await openConfiguredDatabase(config);
   await ensureActivePolicy(database);
   const devserver = config.TEMPORAL_ADDRESS ? undefined : await startDevServer({ port: 0, timeSkipping: false });
@@ -63,6 +70,7 @@ export async function runApi(): Promise<void> {
 
 async function runProduction(run: { worker: boolean; api: boolean }): Promise<void> {
   const config = readConfig();
+  installRuntime(config);
   const missing = ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'LIFELINE_WEBHOOK_SECRET', ...(run.api ? ['LIFELINE_WRITE_KEYS'] : [])].filter(
     (name) => !process.env[name],
   );
