@@ -1,12 +1,15 @@
+import { createSendMessage, type SendMessageDeps } from './channels/send-message.ts';
 import { createSendChurnWarning, type ChurnWarningDeps } from './churn-warnings.ts';
 import { createLifecycleActivities, type LifecycleDeps } from './lifecycle.ts';
 
-export type ActivityDeps = LifecycleDeps & ChurnWarningDeps;
+/** `channels` configures win-back delivery; without it sendMessage fails with ChannelNotConfigured. */
+export type ActivityDeps = LifecycleDeps & ChurnWarningDeps & { channels?: Omit<SendMessageDeps, 'database'> };
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createLifecycleActivities(deps),
     sendChurnWarning: createSendChurnWarning(deps),
+    sendMessage: createSendMessage({ webhookSecret: deps.webhookSecret, ...deps.channels, database: deps.database }),
   };
 }
 

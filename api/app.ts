@@ -1,10 +1,11 @@
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { channelRoutes, type ChannelRouteDeps } from './channels/routes.ts';
 import { HttpError, isDatabaseUnavailable, type ErrorBody } from './errors.ts';
 import type { IngestDeps } from './ingest/deps.ts';
 import { ingestRoutes, LIMITS } from './ingest/routes.ts';
 import { operatorRoutes, type OperatorDeps } from './operator/routes.ts';
 
-export type ApiDeps = IngestDeps & { operator?: Omit<OperatorDeps, 'database' | 'waker'> };
+export type ApiDeps = IngestDeps & { operator?: Omit<OperatorDeps, 'database' | 'waker'> } & { channels?: ChannelRouteDeps };
 
 // Fastify's parser errors, said as the rule the body broke.
 const BODY_RULES: Record<string, { rule: string; message: string }> = {
@@ -52,6 +53,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   );
 
   app.register(async (scope) => ingestRoutes(scope, deps));
+  if (deps.channels) app.register(async (scope) => channelRoutes(scope, deps.channels!));
   if (deps.operator) {
     const operator = { ...deps.operator, database: deps.database, waker: deps.waker };
     app.register(async (scope) => operatorRoutes(scope, operator));
