@@ -50,8 +50,14 @@ const EVENT_MIX: [name: string, weight: number][] = [
 const kinds: EventKinds = { isActivity: (n) => !n.startsWith('Email '), isPayment: (n) => n === 'Order Completed' };
 
 function generate(count: number, userCount: number): Message[] {
+  // mulberry32: seeded, so every run sends the same population.
   let seed = 42;
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const random = () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
   const total = EVENT_MIX.reduce((sum, [, w]) => sum + w, 0);
   const pick = () => {
     let r = random() * total;

@@ -12,14 +12,16 @@ export interface WriteResult {
 
 // One statement per request: atomic without an explicit transaction, one round trip, and user rows
 // stay locked only for that statement (hot users appear in most concurrent batches, so lock time
-// is what limits throughput). Measured on 2 cores, 500-event batches, 4 clients:
-// select-for-update + insert + upsert in a transaction 26k events/s; this 36k events/s.
+// limits throughput). The first version (select … for update, insert, upsert in a transaction)
+// spent ~4 ms of its ~23 ms per 500-event request in round trips and held user locks throughout.
 //
-// Events go in from unnest(arrays): one plan whatever the batch size, no 65,535-parameter ceiling.
-// `bench:ingest -- --compare-inserts` timed one 500-row batch per transaction at 30–33k/s for
-// multi-row VALUES, 38–48k/s for unnest, 36–44k/s for json_to_recordset and 9k/s for COPY into a
-// temp table + insert…select (temp-table setup per transaction dominates); COPY straight into
-// events cannot express `on conflict do nothing`. `on conflict do nothing` makes resends free.
+// Rows travel as one JSON text per table through json_to_recordset: one plan whatever the batch
+// size, no 65,535-parameter ceiling, and JSON.stringify is native where the driver escapes array
+// elements one by one in JavaScript (~2 ms per request in a profile). `bench:ingest --
+// --compare-inserts` timed 500-row batches, one transaction each, at 30–33k rows/s for multi-row
+// VALUES, 38–48k/s for unnest(arrays), 36–44k/s for json_to_recordset and 9k/s for COPY into a temp
+// table + insert…select (per-transaction temp-table setup dominates); COPY straight into events
+// cannot skip duplicates. `on conflict do nothing` makes resends free.
 //
 // Users are upserted in id order (concurrent requests lock them in the same order: no deadlock);
 // the where clause skips rows the request changes nothing in, so a resend rewrites nothing, but
