@@ -1,0 +1,7 @@
+/** A point estimate with a two-sided confidence interval. */
+export interface Interval {
+  estimate: number;
+  lower: number;
+  upper: number;
+  confidence: number;
+}
