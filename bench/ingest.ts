@@ -157,6 +157,7 @@ async function main() {
 
     const latencies: number[] = [];
     let next = 0;
+    const cpuStart = process.cpuUsage();
     const apiStart = performance.now();
     await Promise.all(
       Array.from({ length: options.clients }, async () => {
@@ -170,6 +171,9 @@ async function main() {
       }),
     );
     const apiMs = performance.now() - apiStart;
+    // This process's CPU (server and clients) over the API phase: less sensitive to a busy machine than wall time.
+    const cpu = process.cpuUsage(cpuStart);
+    const cpuMsPerRequest = (cpu.user + cpu.system) / 1000 / bodies.length;
     agent.destroy();
     await app.close();
     const [stored] = await database.query<{ events: number; users: number }>(
@@ -198,7 +202,7 @@ async function main() {
     latencies.sort((a, b) => a - b);
     const apiRate = rate(options.events, apiMs);
     const copyRate = rate(options.events, copyMs);
-    console.log(`API   ${fmt(apiRate).padStart(9)} events/s  (${(apiMs / 1000).toFixed(2)} s; request p50 ${percentile(latencies, 0.5).toFixed(1)} ms, p99 ${percentile(latencies, 0.99).toFixed(1)} ms; ${fmt(stored.users)} users upserted, ${fmt(wakes)} wakes)`);
+    console.log(`API   ${fmt(apiRate).padStart(9)} events/s  (${(apiMs / 1000).toFixed(2)} s; request p50 ${percentile(latencies, 0.5).toFixed(1)} ms, p99 ${percentile(latencies, 0.99).toFixed(1)} ms; ${fmt(stored.users)} users upserted, ${fmt(wakes)} wakes; Node CPU ${cpuMsPerRequest.toFixed(1)} ms per request)`);
     console.log(`COPY  ${fmt(copyRate).padStart(9)} events/s  (${(copyMs / 1000).toFixed(2)} s)`);
     console.log(`ratio API/COPY ${(apiRate / copyRate).toFixed(2)} (target ≥ 0.50)`);
 
