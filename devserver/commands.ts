@@ -25,13 +25,13 @@ export function completeWorkflowTask(engine: Engine, run: Run, req: Msg): Msg {
   // The real server fails the task, schedules a new one, and answers INVALID_ARGUMENT "UnhandledCommand",
   // on which sdk-core evicts the run (its cached state assumed the commands were applied).
   if (run.buffered.length > 0 && commands.some((c) => CLOSING_COMMANDS.has(c.commandType))) {
-    engine.failWorkflowTask(run, 'WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND', undefined, identity);
+    engine.tasks.failWorkflowTask(run, 'WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND', undefined, identity);
     throw invalidArgument('UnhandledCommand');
   }
 
   const badAttributes = invalidSearchAttributes(engine, commands);
   if (badAttributes) {
-    engine.failWorkflowTask(run, 'WORKFLOW_TASK_FAILED_CAUSE_BAD_SEARCH_ATTRIBUTES', { message: badAttributes }, identity);
+    engine.tasks.failWorkflowTask(run, 'WORKFLOW_TASK_FAILED_CAUSE_BAD_SEARCH_ATTRIBUTES', { message: badAttributes }, identity);
     throw invalidArgument(badAttributes);
   }
 
@@ -49,7 +49,7 @@ export function completeWorkflowTask(engine: Engine, run: Run, req: Msg): Msg {
   run.sticky = sticky
     ? { queue: sticky, scheduleToStartMs: durationToMs(req.stickyAttributes.scheduleToStartTimeout) ?? 5000 }
     : undefined;
-  const leftover = engine.endWorkflowTask(run);
+  const leftover = engine.tasks.endWorkflowTask(run);
   run.pendingQueries.unshift(...leftover);
 
   const ctx: CommandContext = { engine, run, completedEventId: completed.eventId, identity, after: [], newTask: false };
@@ -66,9 +66,9 @@ export function completeWorkflowTask(engine: Engine, run: Run, req: Msg): Msg {
   }
   if (localActivities > 0) engine.accounting.record(run.workflowId, 'localActivities');
 
-  engine.flushBuffered(run, ctx.newTask || !!req.forceCreateNewWorkflowTask);
+  engine.tasks.flushBuffered(run, ctx.newTask || !!req.forceCreateNewWorkflowTask);
   for (const effect of ctx.after) effect();
-  engine.dispatchPendingQueries(run);
+  engine.queries.dispatchPendingQueries(run);
   return {};
 }
 

@@ -3,7 +3,9 @@ import type { Accounting } from './accounting.ts';
 import type { Clock } from './clock.ts';
 import { namespaceNotFound, notFound, workflowAlreadyStarted, workflowNotFound } from './errors.ts';
 import { duration, durationToMs, timestamp, type Msg } from './proto.ts';
+import { QueryDispatcher } from './queries.ts';
 import { workflowRetryDecision } from './workflow-retry.ts';
+import { WorkflowTasks } from './workflow-tasks.ts';
 import { Run, type ChildRecord, type ParentInfo, type PendingQuery, type RunStatus } from './run.ts';
 import type { SearchAttributeRegistry } from './search-attributes.ts';
 import { TaskQueues } from './task-queues.ts';
@@ -72,6 +74,8 @@ export class Engine {
   private executions = new Map<string, Run[]>();
   private runs = new Map<string, Run>();
   readonly legacyQueries = new Map<string, PendingQuery>();
+  readonly tasks = new WorkflowTasks(this);
+  readonly queries = new QueryDispatcher(this);
   private taskCounter = 1;
   readonly taskIds = { next: () => this.taskCounter++ };
 
@@ -239,8 +243,8 @@ export class Engine {
       run.executionTimeout = this.clock.at(at, () => this.timeOut(run));
     }
     beforeFirstTask?.(run);
-    if (startDelayMs > 0) this.clock.after(startDelayMs, () => this.scheduleWorkflowTask(run));
-    else this.scheduleWorkflowTask(run);
+    if (startDelayMs > 0) this.clock.after(startDelayMs, () => this.tasks.scheduleWorkflowTask(run));
+    else this.tasks.scheduleWorkflowTask(run);
     return run;
   }
 
@@ -259,7 +263,7 @@ export class Engine {
       return true;
     }
     write();
-    this.scheduleWorkflowTask(run);
+    this.tasks.scheduleWorkflowTask(run);
     return true;
   }
 
@@ -320,210 +324,7 @@ export class Engine {
       cause: 'WORKFLOW_TASK_FAILED_CAUSE_FORCE_CLOSE_COMMAND',
       identity,
     });
-    this.endWorkflowTask(run);
-  }
-
-  // ---- workflow tasks --------------------------------------------------------------------------
-
-  scheduleWorkflowTask(run: Run, attempt = 1): void {
-    if (!run.isOpen) return;
-    if (run.wt.state === 'started') {
-      run.wt.needsAnother = true;
-      return;
-    }
-    if (run.wt.state === 'scheduled') return;
-    const event = this.append(run, 'WORKFLOW_TASK_SCHEDULED', 'workflowTaskScheduledEventAttributes', {
-      taskQueue: { name: run.taskQueue, kind: 'TASK_QUEUE_KIND_NORMAL' },
-      startToCloseTimeout: duration(run.workflowTaskTimeoutMs),
-      attempt,
-    });
-    Object.assign(run.wt, {
-      state: 'scheduled',
-      scheduledEventId: event.eventId,
-      startedEventId: 0,
-      attempt,
-      scheduledTime: this.now(),
-      needsAnother: false,
-      queries: [],
-    });
-    // An outstanding workflow task holds time still (time skipping).
-    this.clock.lock();
-    this.dispatchWorkflowTask(run);
-  }
-
-  /**
-   * Queues the scheduled task: on the worker's sticky queue with only the new events when the run
-   * is sticky, otherwise on the normal queue with the full history. A sticky task nobody takes
-   * within its schedule-to-start timeout moves to the normal queue, as on the real server.
-   */
-  private dispatchWorkflowTask(run: Run): void {
-    const generation = ++run.wt.dispatch;
-    const scheduledEventId = run.wt.scheduledEventId;
-    const sticky = run.sticky;
-    run.wt.stickyTimeout?.cancel();
-    run.wt.stickyTimeout = undefined;
-    this.workflowTasks.add(this.queueKey(run.namespace, sticky ? sticky.queue : run.taskQueue), (poll) =>
-      run.wt.dispatch === generation ? this.startWorkflowTask(run, scheduledEventId, poll, !!sticky) : undefined,
-    );
-    if (sticky) {
-      run.wt.stickyTimeout = this.clock.after(sticky.scheduleToStartMs, () => {
-        if (!run.isOpen || run.wt.state !== 'scheduled' || run.wt.dispatch !== generation) return;
-        run.sticky = undefined;
-        this.dispatchWorkflowTask(run);
-      });
-    }
-  }
-
-  /** The worker dropped its cache for these runs (shutdown, ResetStickyTaskQueue): full histories again. */
-  unstick(runs: Iterable<Run>): void {
-    for (const run of runs) {
-      if (!run.sticky) continue;
-      run.sticky = undefined;
-      if (run.isOpen && run.wt.state === 'scheduled') this.dispatchWorkflowTask(run);
-    }
-  }
-
-  unstickQueue(namespace: string, stickyQueue: string): void {
-    this.unstick([...this.runs.values()].filter((r) => r.namespace === namespace && r.sticky?.queue === stickyQueue));
-  }
-
-  private startWorkflowTask(run: Run, scheduledEventId: number, poll: PollContext, sticky: boolean): Msg | undefined {
-    if (!run.isOpen || run.wt.state !== 'scheduled' || run.wt.scheduledEventId !== scheduledEventId) return undefined;
-    run.wt.stickyTimeout?.cancel();
-    run.wt.stickyTimeout = undefined;
-    const now = this.now();
-    const event = this.append(run, 'WORKFLOW_TASK_STARTED', 'workflowTaskStartedEventAttributes', {
-      scheduledEventId,
-      identity: poll.identity,
-      requestId: randomUUID(),
-      historySizeBytes: 0,
-      // Counting the WorkflowTaskStarted event itself, as the server does.
-      suggestContinueAsNew: run.history.length + 1 >= this.suggestContinueAsNewAfterEvents,
-    });
-    run.wt.state = 'started';
-    run.wt.startedEventId = event.eventId;
-    run.wt.startedTime = now;
-    run.wt.queries = run.pendingQueries.splice(0);
-    const startedEventId = event.eventId as number;
-    run.wt.timeout = this.clock.after(run.workflowTaskTimeoutMs, () => this.workflowTaskTimedOut(run, startedEventId));
-    const queries: Record<string, Msg> = {};
-    for (const q of run.wt.queries) queries[q.id] = q.query;
-    return {
-      taskToken: run.newTaskToken('wt', scheduledEventId, run.wt.attempt),
-      workflowExecution: run.execution,
-      workflowType: { name: run.workflowType },
-      previousStartedEventId: run.lastCompletedStartedEventId,
-      startedEventId,
-      attempt: run.wt.attempt,
-      backlogCountHint: 0,
-      // sdk-core: a sticky task's history is exactly the events after previousStartedEventId.
-      history: { events: sticky ? run.history.events.slice(run.lastCompletedStartedEventId) : run.history.events },
-      workflowExecutionTaskQueue: { name: run.taskQueue, kind: 'TASK_QUEUE_KIND_NORMAL' },
-      scheduledTime: timestamp(run.wt.scheduledTime),
-      startedTime: timestamp(now),
-      queries,
-    };
-  }
-
-  /** Moves the task to 'none' and releases its clock lock; returns the queries it carried. */
-  endWorkflowTask(run: Run): PendingQuery[] {
-    if (run.wt.state === 'none') return [];
-    run.wt.timeout?.cancel();
-    run.wt.timeout = undefined;
-    run.wt.stickyTimeout?.cancel();
-    run.wt.stickyTimeout = undefined;
-    run.wt.state = 'none';
-    const queries = run.wt.queries;
-    run.wt.queries = [];
-    this.clock.unlock();
-    return queries;
-  }
-
-  /** Writes the events held back during the task; schedules a new task if any or if asked. */
-  flushBuffered(run: Run, forceNewTask: boolean): void {
-    const buffered = run.buffered.splice(0);
-    const needsAnother = run.wt.needsAnother;
-    run.wt.needsAnother = false;
-    if (!run.isOpen) return;
-    for (const write of buffered) write();
-    if (buffered.length > 0 || needsAnother || forceNewTask) this.scheduleWorkflowTask(run);
-  }
-
-  failWorkflowTask(run: Run, cause: string, failure: Msg | undefined, identity: string | undefined): void {
-    // The worker drops a run whose task failed from its cache: send it the full history again.
-    run.sticky = undefined;
-    this.append(run, 'WORKFLOW_TASK_FAILED', 'workflowTaskFailedEventAttributes', {
-      scheduledEventId: run.wt.scheduledEventId,
-      startedEventId: run.wt.startedEventId,
-      cause,
-      failure,
-      identity,
-    });
-    const attempt = run.wt.attempt;
-    run.pendingQueries.unshift(...this.endWorkflowTask(run));
-    run.buffered.splice(0).forEach((write) => write());
-    run.wt.needsAnother = false;
-    this.scheduleWorkflowTask(run, cause === 'WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND' ? 1 : attempt + 1);
-  }
-
-  private workflowTaskTimedOut(run: Run, startedEventId: number): void {
-    if (!run.isOpen || run.wt.state !== 'started' || run.wt.startedEventId !== startedEventId) return;
-    run.sticky = undefined;
-    this.append(run, 'WORKFLOW_TASK_TIMED_OUT', 'workflowTaskTimedOutEventAttributes', {
-      scheduledEventId: run.wt.scheduledEventId,
-      startedEventId,
-      timeoutType: 'TIMEOUT_TYPE_START_TO_CLOSE',
-    });
-    const attempt = run.wt.attempt;
-    run.pendingQueries.unshift(...this.endWorkflowTask(run));
-    run.buffered.splice(0).forEach((write) => write());
-    run.wt.needsAnother = false;
-    this.scheduleWorkflowTask(run, attempt + 1);
-  }
-
-  // ---- queries -----------------------------------------------------------------------------------
-
-  /** Attaches the query to the next workflow task, or hands it to a worker as a legacy query task. */
-  query(run: Run, query: Msg): Promise<Msg> {
-    const pending = run.newQuery(query);
-    if (run.isOpen && run.wt.state !== 'none') run.pendingQueries.push(pending);
-    else this.dispatchLegacyQuery(run, pending);
-    return pending.promise;
-  }
-
-  dispatchPendingQueries(run: Run): void {
-    if (run.isOpen && run.wt.state !== 'none') return;
-    for (const q of run.pendingQueries.splice(0)) this.dispatchLegacyQuery(run, q);
-  }
-
-  private dispatchLegacyQuery(run: Run, pending: PendingQuery): void {
-    this.legacyQueries.set(pending.id, pending);
-    pending.promise.then(
-      () => this.legacyQueries.delete(pending.id),
-      () => this.legacyQueries.delete(pending.id),
-    );
-    this.workflowTasks.add(this.queueKey(run.namespace, run.taskQueue), () => {
-      if (!this.legacyQueries.has(pending.id)) return undefined;
-      if (run.isOpen && run.wt.state !== 'none') {
-        // A workflow task got scheduled meanwhile: ride along with it instead.
-        this.legacyQueries.delete(pending.id);
-        run.pendingQueries.push(pending);
-        return undefined;
-      }
-      return {
-        taskToken: Buffer.from(JSON.stringify({ k: 'q', id: pending.id })),
-        workflowExecution: run.execution,
-        workflowType: { name: run.workflowType },
-        previousStartedEventId: run.lastCompletedStartedEventId,
-        startedEventId: 0,
-        attempt: 1,
-        history: { events: run.history.events },
-        query: pending.query,
-        workflowExecutionTaskQueue: { name: run.taskQueue, kind: 'TASK_QUEUE_KIND_NORMAL' },
-        scheduledTime: timestamp(this.now()),
-        startedTime: timestamp(this.now()),
-      };
-    });
+    this.tasks.endWorkflowTask(run);
   }
 
   // ---- closing -------------------------------------------------------------------------------------
@@ -540,14 +341,14 @@ export class Engine {
     run.timers.clear();
     run.runTimeout?.cancel();
     run.executionTimeout?.cancel();
-    run.pendingQueries.unshift(...this.endWorkflowTask(run));
+    run.pendingQueries.unshift(...this.tasks.endWorkflowTask(run));
     run.buffered = [];
     for (const activity of run.activities.values()) activity.dispose();
     run.activities.clear();
     run.history.wake();
     if (status !== 'ContinuedAsNew' && !successor) this.notifyParent(run, event);
     this.applyParentClosePolicy(run);
-    this.dispatchPendingQueries(run);
+    this.queries.dispatchPendingQueries(run);
   }
 
   /** FAIL_WORKFLOW_EXECUTION: closes the run, and starts the next attempt if its retry policy allows. */

@@ -81,7 +81,7 @@ export function commandsHandlers(engine: Engine): Record<string, Handler> {
 
     RespondWorkflowTaskFailed: (req) => {
       const run = workflowTaskRun(engine, req.taskToken);
-      engine.failWorkflowTask(run, req.cause || 'WORKFLOW_TASK_FAILED_CAUSE_UNSPECIFIED', req.failure, req.identity);
+      engine.tasks.failWorkflowTask(run, req.cause || 'WORKFLOW_TASK_FAILED_CAUSE_UNSPECIFIED', req.failure, req.identity);
       return {};
     },
 
@@ -128,7 +128,7 @@ export function commandsHandlers(engine: Engine): Record<string, Handler> {
     ShutdownWorker: (req) => {
       const namespace = engine.requireNamespace(req.namespace);
       if (req.stickyTaskQueue) {
-        engine.unstickQueue(namespace, req.stickyTaskQueue);
+        engine.tasks.unstickQueue(namespace, req.stickyTaskQueue);
         engine.workflowTasks.release(engine.queueKey(namespace, req.stickyTaskQueue));
       }
       return {};

@@ -166,7 +166,7 @@ export function workflowServiceHandlers(engine: Engine): Record<string, Handler>
           run.status !== 'Completed');
       if (reject) return { queryRejected: { status: STATUS_ENUM[run.status] } };
       engine.accounting.record(workflowId, 'query');
-      return engine.query(run, req.query);
+      return engine.queries.query(run, req.query);
     },
 
     DescribeWorkflowExecution: (req) => {
@@ -204,7 +204,7 @@ export function workflowServiceHandlers(engine: Engine): Record<string, Handler>
     ResetStickyTaskQueue: (req) => {
       const namespace = ns(req);
       const { workflowId, runId } = executionOf(req, 'execution');
-      engine.unstick([engine.getRun(namespace, workflowId, runId)]);
+      engine.tasks.unstick([engine.getRun(namespace, workflowId, runId)]);
       return {};
     },
 
