@@ -14,7 +14,7 @@ import { startHookReceiver } from '../sim/hook-receiver.ts';
 import { scriptPopulation, type Behaviour } from '../sim/population.ts';
 import { replayPopulation } from '../sim/replay.ts';
 import { lifecycleWorkflowId } from '../workflows/user-lifecycle.ts';
-import { openScratchDatabase } from './scratch-database.ts';
+import { openScratchDatabase } from '../db/scratch.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -41,9 +41,9 @@ interface WindowActions {
 }
 
 async function measure(isTriggerEvent: (() => boolean) | undefined, label: string): Promise<WindowActions> {
-  const scratch = await openScratchDatabase();
+  const database = await openScratchDatabase(process.env.DATABASE_URL, 'lifeline_bench');
   const hooks = await startHookReceiver();
-  const engine = await startSimulationEngine(scratch.database, {
+  const engine = await startSimulationEngine(database, {
     startTime: new Date(start),
     policySource: defaultPolicySource().replaceAll('https://hooks.example.com/lifeline/churn', hooks.url).replace(/, email: "[^"]*"/g, ''),
     isTriggerEvent,
@@ -60,11 +60,11 @@ async function measure(isTriggerEvent: (() => boolean) | undefined, label: strin
       if (day === window.from) {
         snapshots.push(await readActions(engine.env.address));
         windowStart = await engine.now();
-        activeAtStart = (await scratch.database.query<{ id: string }>(`select id from users where stage = 'active'`)).map((r) => r.id);
+        activeAtStart = (await database.query<{ id: string }>(`select id from users where stage = 'active'`)).map((r) => r.id);
       }
       if (day === window.to) {
         snapshots.push(await readActions(engine.env.address));
-        const rows = await scratch.database.query<{ user_id: string }>(`select distinct user_id from stage_transitions where at > $1`, [windowStart]);
+        const rows = await database.query<{ user_id: string }>(`select distinct user_id from stage_transitions where at > $1`, [windowStart]);
         moved = new Set(rows.map((r) => r.user_id));
       }
     });
@@ -73,7 +73,7 @@ async function measure(isTriggerEvent: (() => boolean) | undefined, label: strin
     bar.stop();
     await engine.stop();
     await hooks.close();
-    await scratch.drop();
+    await database.close();
   }
 }
 

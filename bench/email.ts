@@ -97,6 +97,19 @@ try {
     `bench:email  ${database.kind}  ${measured} emails, concurrency ${concurrency}, ${connections} SMTP connections: ` +
       `${(measured / seconds).toFixed(0)} emails/s; latency p50 ${pct(0.5)} ms, p95 ${pct(0.95)} ms, p99 ${pct(0.99)} ms`,
   );
+
+  // The same transport and sink without the ledger: what the send path costs on top of SMTP itself.
+  let sent = 0;
+  const rawStarted = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (sent < measured) {
+        const i = sent++;
+        await mailer.sendMail({ from: 'hello@bench.test', to: `user${i}@example.com`, subject: 'We miss you', text: 'Come back.' });
+      }
+    }),
+  );
+  console.log(`bench:email  baseline: nodemailer pool → sink without sendMessage: ${(measured / ((performance.now() - rawStarted) / 1000)).toFixed(0)} emails/s`);
 } finally {
   mailer.close();
   await smtp.close();

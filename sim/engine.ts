@@ -34,6 +34,8 @@ export interface SimulationEngine {
   /** The policy the ingest API counts events by; tests that apply a new one set it too. */
   policy: { current: Policy };
   now(): Promise<Date>;
+  /** Lets virtual time run to `instant` (epoch ms), firing every timer due before it; no-op if past. */
+  advanceTo(instant: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -89,6 +91,10 @@ export async function startSimulationEngine(
     worker,
     policy,
     now: async () => new Date(await env.currentTimeMs()),
+    advanceTo: async (instant) => {
+      const wait = instant - (await env.currentTimeMs());
+      if (wait > 0) await env.sleep(wait);
+    },
     stop: async () => {
       await api.close();
       worker.shutdown();

@@ -6,8 +6,14 @@ export interface ReceivedHook {
   body: string;
 }
 
+export interface HookReceiver {
+  url: string;
+  received: ReceivedHook[];
+  close(): Promise<void>;
+}
+
 /** A local HTTP endpoint that records what it is sent (the team's Slack, in production). */
-export async function startHookReceiver(): Promise<{ url: string; received: ReceivedHook[]; close(): Promise<void> }> {
+export async function startHookReceiver(): Promise<HookReceiver> {
   const received: ReceivedHook[] = [];
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];

@@ -15,13 +15,9 @@ export async function replayPopulation(
   start: number,
   onDay?: (day: number) => void | Promise<void>,
 ): Promise<void> {
-  const advanceTo = async (at: number) => {
-    const wait = at - (await engine.now()).getTime();
-    if (wait > 0) await engine.env.sleep(wait);
-  };
   for (const [day, events] of script.days.entries()) {
     const at = start + day * DAY + DAY / 2;
-    await advanceTo(at);
+    await engine.advanceTo(at);
     for (let i = 0; i < events.length; i += BATCH) {
       await postBatch(
         engine.url,
@@ -37,5 +33,5 @@ export async function replayPopulation(
     }
     await onDay?.(day);
   }
-  await advanceTo(start + script.days.length * DAY);
+  await engine.advanceTo(start + script.days.length * DAY);
 }

@@ -1,11 +1,9 @@
 import { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signatureHeader, timestampHeader, verifyWebhook } from '../../activities/signature.ts';
-import type { Database } from '../../db/client.ts';
 import { lifecycleWorkflowId, stateQuery } from '../../workflows/user-lifecycle.ts';
-import { openTestDatabase } from '../support/database.ts';
-import { postBatch, settledState, startSimulationEngine, webhookSecret, workflowBundle, type SimulationEngine } from '../../sim/engine.ts';
-import { startHookReceiver } from '../../sim/hook-receiver.ts';
+import { useEngine } from './harness.ts';
+import { postBatch, settledState, webhookSecret, workflowBundle } from '../../sim/engine.ts';
 import { testPolicy } from './policies.ts';
 
 const DAY = 86_400_000;
@@ -13,39 +11,20 @@ const HOUR = 3_600_000;
 const T0 = Date.parse('2026-03-01T00:00:00Z');
 
 describe('userLifecycle on the time-skipping devserver', () => {
-  let database: Database;
-  let engine: SimulationEngine;
-  let hooks: Awaited<ReturnType<typeof startHookReceiver>>;
-
-  beforeAll(async () => {
-    database = await openTestDatabase();
-    hooks = await startHookReceiver();
-    engine = await startSimulationEngine(database, { startTime: new Date(T0), policySource: testPolicy({ hookUrl: hooks.url }) });
-  });
-  afterAll(async () => {
-    await engine?.stop();
-    await hooks?.close();
-    await database?.close();
-  });
-
-  /** Advances virtual time to T0 + offset; every timer due before then fires on the way. */
-  async function advanceTo(offset: number) {
-    const now = await engine.now();
-    const wait = T0 + offset - now.getTime();
-    if (wait > 0) await engine.env.sleep(wait);
-  }
+  const harness = useEngine({ start: T0, policy: (hookUrl) => testPolicy({ hookUrl }) });
+  const { advanceTo } = harness;
 
   async function track(userId: string, event: string, extra: object = {}) {
-    const at = await engine.now();
-    await postBatch(engine.url, [
+    const at = await harness.engine.now();
+    await postBatch(harness.engine.url, [
       { type: 'track', userId, event, messageId: `${userId}-${event}-${at.getTime()}`, timestamp: at.toISOString(), ...extra },
     ]);
     return at.getTime();
   }
 
   async function transitions(userId: string) {
-    await settledState(engine.client, userId);
-    return database.query<{ from_stage: string | null; to_stage: string; at: Date; policy_version: number; facts: unknown }>(
+    await settledState(harness.engine.client, userId);
+    return harness.database.query<{ from_stage: string | null; to_stage: string; at: Date; policy_version: number; facts: unknown }>(
       `select from_stage, to_stage, at, policy_version, facts from stage_transitions where user_id = $1 order by at`,
       [userId],
     );
@@ -88,16 +67,16 @@ describe('userLifecycle on the time-skipping devserver', () => {
       expect(t.facts).toMatchObject({ firstSeenAt: aliceFirst });
     });
 
-    const [user] = await database.query<{ stage: string; stage_since: Date }>(`select stage, stage_since from users where id = 'alice'`);
+    const [user] = await harness.database.query<{ stage: string; stage_since: Date }>(`select stage, stage_since from users where id = 'alice'`);
     expect(user?.stage).toBe('active');
-    const state = await engine.client.workflow.getHandle(lifecycleWorkflowId('alice')).query(stateQuery);
+    const state = await harness.engine.client.workflow.getHandle(lifecycleWorkflowId('alice')).query(stateQuery);
     expect(state).toMatchObject({ userId: 'alice', stage: 'active' });
-    const description = await engine.client.workflow.getHandle(lifecycleWorkflowId('alice')).describe();
+    const description = await harness.engine.client.workflow.getHandle(lifecycleWorkflowId('alice')).describe();
     expect(description.searchAttributes.LifecycleStage).toEqual(['active']);
   });
 
   it('sent one signed churn warning for the active → silent move', async () => {
-    const warnings = hooks.received.filter((hook) => JSON.parse(hook.body).userId === 'alice');
+    const warnings = harness.hooks.received.filter((hook) => JSON.parse(hook.body).userId === 'alice');
     expect(warnings).toHaveLength(1);
     const [hook] = warnings;
     const body = JSON.parse(hook!.body);
@@ -109,19 +88,19 @@ describe('userLifecycle on the time-skipping devserver', () => {
     expect(verifyWebhook('another-secret', String(hook!.headers[timestampHeader]), hook!.body, String(hook!.headers[signatureHeader]))).toBe(
       false,
     );
-    const [row] = await database.query<{ status: string; attempts: number }>(
+    const [row] = await harness.database.query<{ status: string; attempts: number }>(
       `select status, attempts from churn_warnings where user_id = 'alice'`,
     );
     expect(row).toEqual({ status: 'sent', attempts: 1 });
   });
 
   it('keeps personal data out of workflow histories, and every history replays', async () => {
-    await postBatch(engine.url, [
+    await postBatch(harness.engine.url, [
       { type: 'identify', userId: 'alice', traits: { email: 'alice@example.com', phone: '+15550100' }, messageId: 'id-alice' },
     ]);
     const histories = [];
     for (const userId of ['alice', 'bob']) {
-      const history = await engine.client.workflow.getHandle(lifecycleWorkflowId(userId)).fetchHistory();
+      const history = await harness.engine.client.workflow.getHandle(lifecycleWorkflowId(userId)).fetchHistory();
       expect(JSON.stringify(history)).not.toMatch(/alice@example\.com|15550100/);
       histories.push({ workflowId: lifecycleWorkflowId(userId), history });
     }

@@ -1,12 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../db/client.ts';
+import { describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../rules/index.ts';
 import { applyPolicy, previewPolicy } from '../../worker/policy-changes.ts';
 import { createTemporalWaker } from '../../worker/temporal-waker.ts';
 import { lifecycleWorkflowId } from '../../workflows/user-lifecycle.ts';
-import { openTestDatabase } from '../support/database.ts';
-import { postBatch, settledState, startSimulationEngine, taskQueue, type SimulationEngine } from '../../sim/engine.ts';
-import { startHookReceiver } from '../../sim/hook-receiver.ts';
+import { useEngine } from './harness.ts';
+import { postBatch, settledState, taskQueue } from '../../sim/engine.ts';
 import { testPolicy } from './policies.ts';
 
 const DAY = 86_400_000;
@@ -19,40 +17,24 @@ const groups = {
 const everyone = Object.values(groups).flat();
 
 describe('activating a new policy', () => {
-  let database: Database;
-  let engine: SimulationEngine;
-  let hooks: Awaited<ReturnType<typeof startHookReceiver>>;
-
-  beforeAll(async () => {
-    database = await openTestDatabase();
-    hooks = await startHookReceiver();
-    engine = await startSimulationEngine(database, { startTime: new Date(T0), policySource: testPolicy({ hookUrl: hooks.url }) });
-  });
-  afterAll(async () => {
-    await engine?.stop();
-    await hooks?.close();
-    await database?.close();
-  });
+  const harness = useEngine({ start: T0, policy: (hookUrl) => testPolicy({ hookUrl }) });
+  const { advanceTo } = harness;
 
   async function loginAll(userIds: string[]) {
-    const at = await engine.now();
+    const at = await harness.engine.now();
     await postBatch(
-      engine.url,
+      harness.engine.url,
       userIds.map((userId) => ({ type: 'track', userId, event: 'login', messageId: `${userId}-${at.getTime()}`, timestamp: at.toISOString() })),
     );
   }
-  async function advanceTo(offset: number) {
-    const wait = T0 + offset - (await engine.now()).getTime();
-    if (wait > 0) await engine.env.sleep(wait);
-  }
   async function settledStages() {
-    const states = await Promise.all(everyone.map((id) => settledState(engine.client, id)));
+    const states = await Promise.all(everyone.map((id) => settledState(harness.engine.client, id)));
     return Object.fromEntries(states.map((s) => [s.userId, s.stage]));
   }
   async function signalCounts() {
     const counts: Record<string, number> = {};
     for (const id of everyone) {
-      const history = await engine.client.workflow.getHandle(lifecycleWorkflowId(id)).fetchHistory();
+      const history = await harness.engine.client.workflow.getHandle(lifecycleWorkflowId(id)).fetchHistory();
       counts[id] = history.events!.filter((e) => e.workflowExecutionSignaledEventAttributes).length;
     }
     return counts;
@@ -70,17 +52,17 @@ describe('activating a new policy', () => {
     const before = await settledStages();
     expect(everyone.map((id) => before[id])).toEqual([...groups.recent.map(() => 'active'), ...groups.lapsed.map(() => 'silent'), ...groups.gone.map(() => 'silent')]);
 
-    const source = testPolicy({ hookUrl: hooks.url, silentAfter: '14 days', name: 'patient' });
+    const source = testPolicy({ hookUrl: harness.hooks.url, silentAfter: '14 days', name: 'patient' });
     const proposed = parsePolicy(source);
-    const now = await engine.now();
-    const preview = await previewPolicy(database, proposed, now);
+    const now = await harness.engine.now();
+    const preview = await previewPolicy(harness.database, proposed, now);
     expect(preview.counts.active).toMatchObject({ active: 4, silent: 6 });
     expect(preview.counts.proposed).toMatchObject({ active: 7, silent: 3 });
     expect(preview.transitions).toEqual([{ from: 'silent', to: 'active', users: 3, warnings: [], rescues: [] }]);
 
     const signalsBefore = await signalCounts();
-    engine.policy.current = proposed;
-    const applied = await applyPolicy(database, proposed, source, createTemporalWaker(engine.client, taskQueue), now);
+    harness.engine.policy.current = proposed;
+    const applied = await applyPolicy(harness.database, proposed, source, createTemporalWaker(harness.engine.client, taskQueue), now);
     expect(applied.woken).toBe(3);
 
     const after = await settledStages();
@@ -88,7 +70,7 @@ describe('activating a new policy', () => {
     const signalsAfter = await signalCounts();
     for (const id of everyone) expect(signalsAfter[id]! - signalsBefore[id]!, id).toBe(groups.lapsed.includes(id) ? 1 : 0);
 
-    const moved = await database.query<{ user_id: string; policy_version: number }>(
+    const moved = await harness.database.query<{ user_id: string; policy_version: number }>(
       `select user_id, policy_version from stage_transitions where at >= $1 order by user_id`,
       [now],
     );

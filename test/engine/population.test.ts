@@ -1,37 +1,22 @@
 import { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../db/client.ts';
+import { describe, expect, it } from 'vitest';
 import { compile, defaultPolicySource, parsePolicy } from '../../rules/index.ts';
 import { scriptPopulation } from '../../sim/population.ts';
 import { replayPopulation } from '../../sim/replay.ts';
-import { openTestDatabase } from '../support/database.ts';
-import { settledState, workflowBundle, startSimulationEngine, type SimulationEngine } from '../../sim/engine.ts';
-import { startHookReceiver } from '../../sim/hook-receiver.ts';
+import { settledState, workflowBundle } from '../../sim/engine.ts';
+import { useEngine } from './harness.ts';
 
 const T0 = Date.parse('2026-01-05T00:00:00Z');
 const USERS = 1_000;
 const DAYS = 60;
 
 describe(`${USERS} scripted users over ${DAYS} simulated days`, () => {
-  let database: Database;
-  let engine: SimulationEngine;
-  let hooks: Awaited<ReturnType<typeof startHookReceiver>>;
-  let policySource: string;
-
-  beforeAll(async () => {
-    database = await openTestDatabase();
-    hooks = await startHookReceiver();
-    policySource = defaultPolicySource().replaceAll('https://hooks.example.com/lifeline/churn', hooks.url);
-    // Continue-as-new after 40 events instead of 4,096, so many users' workflows go through it.
-    engine = await startSimulationEngine(database, { startTime: new Date(T0), policySource, suggestContinueAsNewAfter: 40 });
-  });
-  afterAll(async () => {
-    await engine?.stop();
-    await hooks?.close();
-    await database?.close();
-  });
+  const policySource = (hookUrl: string) => defaultPolicySource().replaceAll('https://hooks.example.com/lifeline/churn', hookUrl);
+  // Continue-as-new after 40 events instead of 4,096, so many users' workflows go through it.
+  const harness = useEngine({ start: T0, policy: policySource, suggestContinueAsNewAfter: 40 });
 
   it('end in the stages the compiled SQL classification gives for the same data', { timeout: 600_000 }, async () => {
+    const { database, engine, hooks } = harness;
     const script = scriptPopulation({ users: USERS, days: DAYS, seed: 20260105 });
     await replayPopulation(engine, script, T0);
 
@@ -39,7 +24,7 @@ describe(`${USERS} scripted users over ${DAYS} simulated days`, () => {
     const settle = () => Promise.all(seen.map((u) => settledState(engine.client, u.id)));
     await settle();
     const end = await engine.now();
-    const compiled = compile(parsePolicy(policySource));
+    const compiled = compile(parsePolicy(policySource(hooks.url)));
     const expected = new Map(
       (await database.query<{ user_id: string; stage: string }>(compiled.text, compiled.params(end))).map((r) => [r.user_id, r.stage]),
     );
