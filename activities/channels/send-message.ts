@@ -5,7 +5,7 @@ import { messageIdFor, sendEmail } from './email.ts';
 import type { ProviderOutcome } from './outcome.ts';
 import { sendMessageInput, type Channel, type MessageStatus, type SendMessageInput, type SendResult } from './schema.ts';
 import { sendSms, type SmsProvider } from './sms.ts';
-import { suppress, suppressionOf } from './suppressions.ts';
+import { suppress } from './suppressions.ts';
 import { renderTemplate, TemplateVariableMissing } from './template.ts';
 import { unsubscribeLinks } from './unsubscribe.ts';
 import { postWebhook } from './webhook.ts';
@@ -85,15 +85,13 @@ export function createSendMessage(deps: SendMessageDeps) {
   };
 
   async function prepare(query: Query, input: SendMessageInput, at: Date): Promise<Prepared> {
-    await query(
-      `insert into messages (rescue_id, step, user_id, campaign, channel, status)
-       values ($1, $2, $3, $4, $5, 'queued') on conflict (rescue_id, step) do nothing`,
-      [input.rescueId, input.step, input.userId, input.campaign, input.channel],
-    );
+    // An upsert that changes nothing still locks the row and returns it: claim and lock in one round trip.
     const [row] = await query<LedgerRow>(
-      `select id::text as id, status, reason, provider_id, user_id, campaign, channel
-       from messages where rescue_id = $1 and step = $2 for update`,
-      [input.rescueId, input.step],
+      `insert into messages (rescue_id, step, user_id, campaign, channel, status)
+       values ($1, $2, $3, $4, $5, 'queued')
+       on conflict (rescue_id, step) do update set rescue_id = excluded.rescue_id
+       returning id::text as id, status, reason, provider_id, user_id, campaign, channel`,
+      [input.rescueId, input.step, input.userId, input.campaign, input.channel],
     );
     if (!row) throw new Error(`ledger row for ${input.rescueId} step ${input.step} vanished`);
     if (row.user_id !== input.userId || row.channel !== input.channel || row.campaign !== input.campaign) {
@@ -118,21 +116,20 @@ export function createSendMessage(deps: SendMessageDeps) {
     const [user] = await query<{ traits: Record<string, unknown> }>(`select traits from users where id = $1 for update`, [input.userId]);
     if (!user) return finish('failed', 'unknown_user', true);
 
-    if (input.channel !== 'webhook') {
-      const suppressed = await suppressionOf(query, input.userId, input.channel);
-      if (suppressed) return finish('suppressed', suppressed, true);
-    }
-
-    if (input.cap && !resend) {
-      const [counts] = await query<{ day: number; week: number }>(
-        `select count(*) filter (where sent_at > $3::timestamptz - interval '24 hours')::int as day,
-                count(*) filter (where sent_at > $3::timestamptz - interval '7 days')::int as week
-         from messages
-         where user_id = $1 and id <> $2 and status in ('sending', 'sent', 'delivered') and sent_at <= $3::timestamptz`,
-        [input.userId, row.id, at],
-      );
-      if (counts && counts.day >= input.cap.perDay) return finish('capped', `cap: ${counts.day} sent in 24 h (limit ${input.cap.perDay})`, false);
-      if (counts && counts.week >= input.cap.perWeek) return finish('capped', `cap: ${counts.week} sent in 7 days (limit ${input.cap.perWeek})`, false);
+    // After the user lock, so this statement's snapshot sees every send committed before us.
+    const [checks] = await query<{ suppressed: string | null; day: number; week: number }>(
+      `select (select reason from suppressions where user_id = $1 and channel = $4) as suppressed,
+              count(*) filter (where sent_at > $3::timestamptz - interval '24 hours')::int as day,
+              count(*) filter (where sent_at > $3::timestamptz - interval '7 days')::int as week
+       from messages
+       where user_id = $1 and id <> $2 and status in ('sending', 'sent', 'delivered')
+         and sent_at <= $3::timestamptz and sent_at > $3::timestamptz - interval '7 days'`,
+      [input.userId, row.id, at, input.channel],
+    );
+    if (checks?.suppressed && input.channel !== 'webhook') return finish('suppressed', checks.suppressed, true);
+    if (input.cap && !resend && checks) {
+      if (checks.day >= input.cap.perDay) return finish('capped', `cap: ${checks.day} sent in 24 h (limit ${input.cap.perDay})`, false);
+      if (checks.week >= input.cap.perWeek) return finish('capped', `cap: ${checks.week} sent in 7 days (limit ${input.cap.perWeek})`, false);
     }
 
     const contact = contactOf(input, user.traits);

@@ -12,14 +12,6 @@ export async function suppress(query: Query, userId: string, channel: Suppressib
   );
 }
 
-export async function suppressionOf(query: Query, userId: string, channel: SuppressibleChannel): Promise<SuppressionReason | undefined> {
-  const [row] = await query<{ reason: SuppressionReason }>(
-    `select reason from suppressions where user_id = $1 and channel = $2`,
-    [userId, channel],
-  );
-  return row?.reason;
-}
-
 /** SMS keywords (Twilio's defaults): opting out and back in. Matched on the whole trimmed message. */
 export const SMS_STOP_WORDS = ['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'REVOKE', 'OPTOUT'] as const;
 export const SMS_START_WORDS = ['START', 'UNSTOP', 'YES'] as const;

@@ -44,6 +44,8 @@ export async function channelRoutes(app: FastifyInstance, deps: ChannelRouteDeps
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) =>
     done(null, Object.fromEntries(new URLSearchParams(body as string))),
   );
+  // RFC 8058 lets one-click POSTs come as multipart/form-data; the token in the URL is all that counts.
+  app.addContentTypeParser('multipart/form-data', { parseAs: 'string' }, (_request, body, done) => done(null, body));
   // The bounce webhook's signature covers the raw bytes, so JSON is parsed after it is checked.
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => done(null, body));

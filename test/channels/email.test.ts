@@ -169,6 +169,9 @@ describe('email through sendMessage to a real SMTP server', () => {
     });
     expect(oneClick.status).toBe(200);
     expect(await suppressionsOf(rig.database, 'e9')).toEqual([{ channel: 'email', reason: 'unsubscribed' }]);
+    const form = new FormData();
+    form.set('List-Unsubscribe', 'One-Click');
+    expect((await fetch(url, { method: 'POST', body: form })).status).toBe(200);
     expect(await rig.sendMessage(emailInput('e9', 'rescue:e9:winback:1', { step: 1 }))).toMatchObject({ status: 'suppressed' });
     expect(mailTo('leaver@example.com')).toHaveLength(1);
   });
