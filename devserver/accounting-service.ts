@@ -38,14 +38,18 @@ export interface ServerStats {
   /** Peak resident set size of the server process so far. */
   maxRssBytes: number;
   heapUsedBytes: number;
+  /** CPU time the server process used so far (user + system). */
+  cpuMs: number;
 }
 
 export function serverStats(): ServerStats {
   const memory = process.memoryUsage();
+  const cpu = process.cpuUsage();
   return {
     rssBytes: memory.rss,
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
     heapUsedBytes: memory.heapUsed,
+    cpuMs: Math.round((cpu.user + cpu.system) / 1000),
   };
 }
 

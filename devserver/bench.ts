@@ -60,6 +60,7 @@ async function main(): Promise<void> {
     );
 
     const before = await readActions(env.address);
+    const cpuBefore = (await readServerStats(env.address)).cpuMs;
     const t1 = Date.now();
     const handles = await Promise.all(
       Array.from({ length: count }, (_, i) =>
@@ -78,6 +79,7 @@ async function main(): Promise<void> {
     );
     console.log(`billable actions: ${after.total - before.total} (${((after.total - before.total) / count).toFixed(1)} per workflow)`);
     console.log(`devserver memory: peak RSS ${mib(stats.maxRssBytes)}, RSS now ${mib(stats.rssBytes)}, heap used ${mib(stats.heapUsedBytes)}`);
+    console.log(`devserver CPU during the run: ${stats.cpuMs - cpuBefore} ms (${(((stats.cpuMs - cpuBefore) / wall) * 100).toFixed(0)} % of one core)`);
     if (wrong > 0) process.exitCode = 1;
   });
   await env.teardown();
