@@ -66,10 +66,11 @@ export class ActivityState {
     return this.attributes.taskQueue?.name || this.run.taskQueue;
   }
 
-  /** Queues the current attempt on its task queue. */
+  /** Queues the current attempt on its task queue; each attempt is a billable action, started or not. */
   enqueue(): void {
     this.phase = 'scheduled';
     this.setLocked(true);
+    this.engine.accounting.record(this.run.workflowId, 'activityAttempt');
     const attempt = this.attempt;
     if (this.scheduleToCloseMs && this.attempt === 1) {
       this.timers.push(
@@ -101,7 +102,6 @@ export class ActivityState {
       engine.clock.after(this.startToCloseMs, () => this.timedOut('TIMEOUT_TYPE_START_TO_CLOSE', attempt)),
     );
     this.armHeartbeatTimeout();
-    engine.accounting.record(this.run.workflowId, 'activityAttempt');
     const a = this.attributes;
     return {
       taskToken: this.run.newTaskToken('act', this.scheduledEventId, attempt),
