@@ -35,6 +35,8 @@ export interface SmtpSink {
   bounce(address: string): void;
   /** Hands every queued bounce to `onBounce`, as a DSN arriving later would. */
   deliverBounces(): Promise<void>;
+  /** Forgets faults not yet used (failNext, dropNext). */
+  clearFaults(): void;
   /** Message-IDs seen more than once. */
   duplicateMessageIds(): string[];
   clear(): void;
@@ -123,6 +125,10 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
       const seen = new Map<string, number>();
       for (const m of messages) if (m.messageId) seen.set(m.messageId, (seen.get(m.messageId) ?? 0) + 1);
       return [...seen].filter(([, n]) => n > 1).map(([id]) => id);
+    },
+    clearFaults: () => {
+      faults.length = 0;
+      drops = 0;
     },
     clear: () => {
       messages.length = 0;

@@ -37,6 +37,8 @@ export interface TwilioSink {
   readonly unreachable: Set<string>;
   /** A reply from a handset, POSTed signed to the inbound webhook; STOP/START also change `optedOut` as Twilio does. */
   sendInbound(webhookUrl: string, message: { from: string; to: string; body: string }): Promise<Response>;
+  /** Forgets faults not yet used (failNext, dropNext). */
+  clearFaults(): void;
   /** Resolves when every status callback sent so far has been answered. */
   settled(): Promise<void>;
   clear(): void;
@@ -208,6 +210,10 @@ export async function startTwilioSink(options: { accountSid?: string; authToken?
     },
     settled: async () => {
       while (pending.size) await Promise.all([...pending]);
+    },
+    clearFaults: () => {
+      failures.length = 0;
+      drops = 0;
     },
     clear: () => {
       messages.length = 0;
