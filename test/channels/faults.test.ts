@@ -54,8 +54,14 @@ describe('delivery under provider faults and worker crashes', () => {
           await crashMidSend(input);
           continue;
         }
-        if (fault === 'transient') (input.channel === 'email' ? rig.smtp.failNext(1, { code: 451 }) : rig.sms.failNext(1, 503));
-        if (fault === 'dropped') (input.channel === 'email' ? rig.smtp.dropNext(1) : rig.sms.dropNext(1));
+        if (fault === 'transient') {
+          if (input.channel === 'email') rig.smtp.failNext(1, { code: 451 });
+          else rig.sms.failNext(1, 503);
+        }
+        if (fault === 'dropped') {
+          if (input.channel === 'email') rig.smtp.dropNext(1);
+          else rig.sms.dropNext(1);
+        }
         try {
           results.set(input.rescueId, await rig.sendMessage(input));
         } catch (error) {
