@@ -32,7 +32,9 @@ export function createLifecycleActivities({ database }: LifecycleDeps) {
       if (!active) throw new Error('no active policy: activate one with `lifeline policy apply <file>`');
       const query = queryFor(active.version, active.body);
       const rows = await database.query(query.text, query.params(userId, new Date(at)));
-      return { policyVersion: active.version, facts: query.toFacts(rows[0], userId) };
+      const facts = query.toFacts(rows[0], userId);
+      await database.query(`update users set checked_at = $2 where id = $1 and checked_at is distinct from $2`, [userId, at]);
+      return { policyVersion: active.version, facts };
     },
 
     async loadPolicy(version: number): Promise<Policy> {

@@ -27,6 +27,8 @@ export const users = pgTable(
     stage: text('stage'),
     stageSince: at('stage_since'),
     policyVersion: integer('policy_version'),
+    /** When the user's workflow last loaded facts; the reconciler wakes only users not checked since their news. */
+    checkedAt: at('checked_at'),
     updatedAt: at('updated_at').notNull().defaultNow(),
   },
   (t) => [index('users_last_active_at_idx').on(t.lastActiveAt), index('users_stage_idx').on(t.stage)],

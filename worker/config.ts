@@ -24,6 +24,8 @@ export const configSchema = z.object({
   LIFELINE_TEAM_SENDER: z.string().default('lifeline@localhost'),
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** How often a worker re-wakes users whose wake may have been lost; 0 turns it off. */
+  LIFELINE_RECONCILE_SECONDS: z.coerce.number().int().min(0).default(60),
   LIFELINE_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('WARN'),
   WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt.default(100),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: positiveInt.default(40),

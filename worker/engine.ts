@@ -8,6 +8,7 @@ import type { Config } from './config.ts';
 import { createWorker } from './create-worker.ts';
 import { createTemporalWaker } from './temporal-waker.ts';
 import { watchActivePolicy } from './active-policy.ts';
+import { startReconciler } from './reconcile.ts';
 
 export interface EngineOptions {
   config: Config;
@@ -49,7 +50,13 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
       });
       const running = worker.run();
+      const stopReconciler = config.LIFELINE_RECONCILE_SECONDS
+        ? startReconciler(database, createTemporalWaker(client, config.LIFELINE_TASK_QUEUE), config.LIFELINE_RECONCILE_SECONDS * 1000, (line) =>
+            console.warn(line),
+          )
+        : () => undefined;
       stops.push(async () => {
+        stopReconciler();
         worker.shutdown();
         await running;
         await workerConnection.close();

@@ -9,7 +9,7 @@ export interface EventKinds {
 export interface UserWake {
   userId: string;
   kind: 'start' | 'signal';
-  reason: 'new-user' | 'dormant-user' | 'trigger-event' | 'policy-change';
+  reason: 'new-user' | 'dormant-user' | 'trigger-event' | 'policy-change' | 'reconcile';
 }
 
 /** Starts or signals user workflows (Temporal signalWithStart / signal); wired by the worker layer. */

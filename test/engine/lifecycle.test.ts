@@ -67,8 +67,12 @@ describe('userLifecycle on the time-skipping devserver', () => {
       expect(t.facts).toMatchObject({ firstSeenAt: aliceFirst });
     });
 
-    const [user] = await harness.database.query<{ stage: string; stage_since: Date }>(`select stage, stage_since from users where id = 'alice'`);
+    const [user] = await harness.database.query<{ stage: string; stage_since: Date; checked_at: Date }>(
+      `select stage, stage_since, checked_at from users where id = 'alice'`,
+    );
     expect(user?.stage).toBe('active');
+    expect(user?.stage_since.getTime()).toBe(seen[4]!.at.getTime());
+    expect(user?.checked_at.getTime()).toBeGreaterThanOrEqual(aliceBack);
     const state = await harness.engine.client.workflow.getHandle(lifecycleWorkflowId('alice')).query(stateQuery);
     expect(state).toMatchObject({ userId: 'alice', stage: 'active' });
     const description = await harness.engine.client.workflow.getHandle(lifecycleWorkflowId('alice')).describe();
