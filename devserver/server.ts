@@ -71,6 +71,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     ),
   );
 
+  let stopped = false;
   return {
     address: `${host}:${port}`,
     port,
@@ -80,10 +81,12 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     },
     now: () => new Date(clock.now()),
     shutdown: async () => {
+      if (stopped) return;
+      stopped = true;
       clock.stop();
       engine.workflowTasks.releaseAll();
       engine.activityTasks.releaseAll();
-      await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+      // Long polls (history, tasks) would hold a graceful shutdown for up to a minute: cut them.
       server.forceShutdown();
     },
   };

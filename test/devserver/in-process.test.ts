@@ -1,6 +1,8 @@
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { defineSearchAttributeKey } from '@temporalio/common';
+import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { workflowServiceDefinition } from '../../devserver/proto.ts';
 import { startDevServer, type DevServer } from '../../devserver/index.ts';
 
 describe('startDevServer in process', () => {
@@ -50,6 +52,42 @@ describe('startDevServer in process', () => {
 
   it('answers NOT_FOUND for an unknown workflow', async () => {
     await expect(client.workflow.getHandle('missing').describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+  });
+
+  it('shuts down with a long poll pending, ending that call', async () => {
+    const other = await startDevServer({ port: 0 });
+    const conn = await Connection.connect({ address: other.address });
+    await new Client({ connection: conn }).workflow.start('noWorkerHere', {
+      taskQueue: 'nobody-polls',
+      workflowId: 'long-poll',
+    });
+    await conn.close();
+    // A plain gRPC client (no SDK retries): the long poll must end with an error, not run its course.
+    const RawClient = grpc.makeGenericClientConstructor(workflowServiceDefinition, 'WorkflowService');
+    const raw = new RawClient(other.address, grpc.credentials.createInsecure()) as unknown as Record<
+      string,
+      (req: object, cb: (err: grpc.ServiceError | null, res: unknown) => void) => void
+    >;
+    await new Promise<void>((resolve, reject) =>
+      raw.GetSystemInfo!.call(raw, {}, (err) => (err ? reject(err) : resolve())),
+    );
+    const waiting = new Promise<unknown>((resolve, reject) =>
+      raw.GetWorkflowExecutionHistory!.call(
+        raw,
+        {
+          namespace: 'default',
+          execution: { workflowId: 'long-poll' },
+          waitNewEvent: true,
+          historyEventFilterType: 'HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT',
+        },
+        (err, res) => (err ? reject(err) : resolve(res)),
+      ),
+    );
+    // On the connection made above the call reaches the server at once; it holds it (the run stays open).
+    await new Promise<void>((resolve) => setTimeout(resolve, 50));
+    await other.shutdown();
+    await expect(waiting).rejects.toMatchObject({ code: expect.any(Number) });
+    (raw as unknown as grpc.Client).close();
   });
 
   it('stops accepting calls after shutdown', async () => {
