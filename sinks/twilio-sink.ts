@@ -39,6 +39,9 @@ export interface TwilioSink {
   sendInbound(webhookUrl: string, message: { from: string; to: string; body: string }): Promise<Response>;
   /** Forgets faults not yet used (failNext, dropNext). */
   clearFaults(): void;
+  /** Hold status callbacks back (as a slow Twilio would) until `resumeCallbacks`. */
+  pauseCallbacks(): void;
+  resumeCallbacks(): void;
   /** Resolves when every status callback sent so far has been answered. */
   settled(): Promise<void>;
   clear(): void;
@@ -60,6 +63,7 @@ export async function startTwilioSink(options: { accountSid?: string; authToken?
   const unreachable = new Set<string>();
   const failures: number[] = [];
   let drops = 0;
+  let gate: { promise: Promise<void>; open: () => void } | undefined;
 
   const app: FastifyInstance = Fastify({ logger: false });
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) =>
@@ -128,6 +132,7 @@ export async function startTwilioSink(options: { accountSid?: string; authToken?
   async function deliver(sms: SinkSms): Promise<void> {
     // Let the create response go first, as Twilio's callbacks follow it.
     await new Promise((resolve) => setImmediate(resolve));
+    while (gate) await gate.promise;
     await callback(sms, 'sent');
     if (unreachable.has(sms.to)) await callback(sms, 'undelivered', '30003');
     else await callback(sms, 'delivered');
@@ -207,6 +212,17 @@ export async function startTwilioSink(options: { accountSid?: string; authToken?
         },
         body: new URLSearchParams(params).toString(),
       });
+    },
+    pauseCallbacks: () => {
+      if (gate) return;
+      let open!: () => void;
+      const promise = new Promise<void>((resolve) => (open = resolve));
+      gate = { promise, open };
+    },
+    resumeCallbacks: () => {
+      const current = gate;
+      gate = undefined;
+      current?.open();
     },
     settled: async () => {
       while (pending.size) await Promise.all([...pending]);

@@ -210,18 +210,20 @@ export function createSendMessage(deps: SendMessageDeps) {
     const at = now();
     switch (outcome.kind) {
       case 'sent': {
-        // A callback or bounce may have moved the row on already (delivered, bounced): that is the truth to report.
-        const [row] = await deps.database.query<LedgerRow>(
-          `with moved as (
-             update messages set status = 'sent', reason = null, provider_id = coalesce($2, provider_id), updated_at = $3
-             where id = $1 and status in ('sending', 'queued') returning 1)
-           select id::text as id, case when exists (select 1 from moved) then 'sent' else status end as status,
-                  case when exists (select 1 from moved) then null else reason end as reason,
-                  coalesce(provider_id, $2) as provider_id, user_id, campaign, channel
-           from messages where id = $1`,
+        const [moved] = await deps.database.query<LedgerRow>(
+          `update messages set status = 'sent', reason = null, provider_id = coalesce($2, provider_id), updated_at = $3
+           where id = $1 and status in ('sending', 'queued')
+           returning id::text as id, status, reason, provider_id, user_id, campaign, channel`,
           [id, outcome.providerId ?? null, at],
         );
-        return resultOf(row!);
+        if (moved) return resultOf(moved);
+        // A callback or bounce moved the row on first (delivered, bounced): that is the truth to report.
+        // A second statement, so it reads what that transaction committed.
+        const [current] = await deps.database.query<LedgerRow>(
+          `select id::text as id, status, reason, provider_id, user_id, campaign, channel from messages where id = $1`,
+          [id],
+        );
+        return resultOf(current!);
       }
       case 'rejected':
         await deps.database.transaction(async (query) => {
@@ -232,7 +234,8 @@ export function createSendMessage(deps: SendMessageDeps) {
       case 'retry':
         // Known not sent: back to queued so the retry checks consent and the cap afresh.
         await deps.database.query(
-          `update messages set status = case when $3 then 'queued' else status end, reason = $2, updated_at = $4 where id = $1`,
+          `update messages set status = case when $3 then 'queued' else status end, reason = $2, updated_at = $4
+           where id = $1 and status in ('sending', 'queued')`,
           [id, outcome.reason, outcome.notSent, at],
         );
         throw ApplicationFailure.retryable(outcome.reason, 'ProviderUnavailable');

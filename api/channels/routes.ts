@@ -71,7 +71,7 @@ export async function channelRoutes(app: FastifyInstance, deps: ChannelRouteDeps
     await deps.database.transaction(async (query) => {
       // Final statuses stay; `sent` never overwrites a later status; an unknown outcome is corrected.
       const [row] = await query<{ user_id: string }>(
-        `update messages set status = $3, reason = coalesce($4, case when status = 'failed' then null else reason end),
+        `update messages set status = $3, reason = case when $3 in ('sent', 'delivered') then null else coalesce($4, reason) end,
                 provider_id = coalesce(provider_id, $1), updated_at = now()
          where channel = 'sms'
            and (provider_id = $1 or (id = $2::bigint and provider_id is null))

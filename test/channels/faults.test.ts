@@ -72,8 +72,15 @@ describe('delivery under provider faults and worker crashes', () => {
         rig.sms.clearFaults();
       }
       faultsByKey.set(input.rescueId, faults);
-      // A late retry or replay after the end changes nothing.
-      if (results.has(input.rescueId)) expect(await rig.sendMessage(input)).toMatchObject({ status: results.get(input.rescueId)!.status });
+      // A late retry after the end sends nothing (checked at the sinks below) and reports the same
+      // status, or a later one if provider callbacks moved it on meanwhile.
+      const first = results.get(input.rescueId);
+      if (first) {
+        const late = await rig.sendMessage(input);
+        const mayMove = first.status === 'sent' || first.reason === UNKNOWN_OUTCOME;
+        if (mayMove) expect(['sent', 'delivered', 'undelivered', 'failed'], input.rescueId).toContain(late.status);
+        else expect(late, input.rescueId).toEqual(first);
+      }
     }
     await rig.sms.settled();
 

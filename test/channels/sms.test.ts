@@ -20,6 +20,7 @@ describe('SMS through sendMessage and the real twilio client', () => {
   it('sends once and status callbacks move the ledger to delivered', async () => {
     await addUser(rig.database, 's1', { phone: '+15551230001', firstName: 'Ada' });
     const input = smsInput('s1', 'rescue:s1:winback:1', { template: { body: 'Hi {{user.firstName}}, {{offer}}' } });
+    rig.sms.pauseCallbacks();
     const first = await rig.sendMessage(input);
     expect(first.status).toBe('sent');
     expect(first.providerId).toMatch(/^SM[0-9a-f]{32}$/);
@@ -29,6 +30,7 @@ describe('SMS through sendMessage and the real twilio client', () => {
     expect(sent[0]).toMatchObject({ body: 'Hi Ada, 20% off', from: FROM_PHONE, sid: first.providerId });
     expect(sent[0]!.statusCallback).toMatch(new RegExp(`^${rig.apiUrl}/v1/webhooks/twilio/status\\?m=\\d+$`));
 
+    rig.sms.resumeCallbacks();
     await rig.sms.settled();
     expect(rig.sms.callbacks.filter((c) => c.url === sent[0]!.statusCallback).map((c) => [c.messageStatus, c.httpStatus])).toEqual([
       ['sent', 204],
@@ -85,16 +87,29 @@ describe('SMS through sendMessage and the real twilio client', () => {
     await addUser(rig.database, 's6', { phone: '+15551230006' });
     const input = smsInput('s6', 'rescue:s6:winback:1');
     rig.sms.dropNext(1);
+    rig.sms.pauseCallbacks(); // the retry comes before Twilio reports on the message
     await expect(rig.sendMessage(input)).rejects.toBeInstanceOf(ApplicationFailure);
     const retried = await rig.sendMessage(input);
     expect(retried).toEqual({ status: 'failed', reason: UNKNOWN_OUTCOME, permanent: false });
     expect(smsTo('+15551230006')).toHaveLength(1);
 
+    rig.sms.resumeCallbacks();
     await rig.sms.settled();
     const row = await ledger(rig.database, 'rescue:s6:winback:1');
-    expect(row).toMatchObject({ status: 'delivered', provider_id: smsTo('+15551230006')[0]!.sid });
+    expect(row).toMatchObject({ status: 'delivered', reason: null, provider_id: smsTo('+15551230006')[0]!.sid });
     expect(await rig.sendMessage(input)).toMatchObject({ status: 'delivered' });
     expect(smsTo('+15551230006')).toHaveLength(1);
+  });
+
+  it('a callback that overtakes the create response settles the row; the retry reports it and sends nothing', async () => {
+    await addUser(rig.database, 's11', { phone: '+15551230011' });
+    const input = smsInput('s11', 'rescue:s11:winback:1');
+    rig.sms.dropNext(1);
+    await expect(rig.sendMessage(input)).rejects.toBeInstanceOf(ApplicationFailure);
+    await rig.sms.settled();
+    const sid = smsTo('+15551230011')[0]!.sid;
+    expect(await rig.sendMessage(input)).toEqual({ status: 'delivered', providerId: sid });
+    expect(smsTo('+15551230011')).toHaveLength(1);
   });
 
   it('a crash between claim and send leaves nothing sent, and the retry does not send', async () => {
