@@ -57,8 +57,9 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
   const bouncing = new Set<string>();
   const queuedBounces: { messageId: string; recipient: string }[] = [];
 
-  const refusal = (fault: SmtpFault) =>
-    Object.assign(new Error(fault.code >= 500 ? 'Mailbox unavailable (sink fault)' : 'Try again later (sink fault)'), {
+  // Worded like real servers, which quote the recipient.
+  const refusal = (fault: SmtpFault, recipient = '') =>
+    Object.assign(new Error(fault.code >= 500 ? `<${recipient}>: Recipient address rejected (sink fault)` : 'Try again later (sink fault)'), {
       responseCode: fault.code,
     });
 
@@ -68,7 +69,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     logger: false,
     size: 10 * 1024 * 1024,
     onRcptTo(address, _session, callback) {
-      if (faults[0]?.stage === 'rcpt') return callback(refusal(faults.shift()!));
+      if (faults[0]?.stage === 'rcpt') return callback(refusal(faults.shift()!, address.address));
       callback();
     },
     onData(stream, session, callback) {

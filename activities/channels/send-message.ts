@@ -3,6 +3,7 @@ import type { Transporter } from 'nodemailer';
 import type { Database, Query } from '../../db/client.ts';
 import { messageIdFor, sendEmail } from './email.ts';
 import type { ProviderOutcome } from './outcome.ts';
+import { redact } from './redact.ts';
 import { sendMessageInput, type Channel, type MessageStatus, type SendMessageInput, type SendResult } from './schema.ts';
 import { sendSms, type SmsProvider } from './sms.ts';
 import { suppress } from './suppressions.ts';
@@ -206,8 +207,9 @@ export function createSendMessage(deps: SendMessageDeps) {
     }
   }
 
-  async function record(id: string, input: SendMessageInput, outcome: ProviderOutcome): Promise<SendResult> {
+  async function record(id: string, input: SendMessageInput, raw: ProviderOutcome): Promise<SendResult> {
     const at = now();
+    const outcome = raw.kind === 'sent' ? raw : { ...raw, reason: redact(raw.reason) };
     switch (outcome.kind) {
       case 'sent': {
         const [moved] = await deps.database.query<LedgerRow>(

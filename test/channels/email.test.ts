@@ -97,6 +97,9 @@ describe('email through sendMessage to a real SMTP server', () => {
     rig.smtp.failNext(1, { code: 550, stage: 'rcpt' });
     const result = await rig.sendMessage(emailInput('e5', 'rescue:e5:winback:1'));
     expect(result).toMatchObject({ status: 'bounced', permanent: true });
+    // The server quoted the address; the reason (bound for workflow history) must not.
+    expect(result.reason).toMatch(/^smtp 550 at RCPT TO: .*<email>/);
+    expect(JSON.stringify(result)).not.toContain('gone@example.com');
     expect(await suppressionsOf(rig.database, 'e5')).toEqual([{ channel: 'email', reason: 'bounced' }]);
     const later = await rig.sendMessage(emailInput('e5', 'rescue:e5:other:1', { campaign: 'other' }));
     expect(later).toMatchObject({ status: 'suppressed', reason: 'bounced', permanent: true });
