@@ -8,7 +8,7 @@
 import { fileURLToPath } from 'node:url';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { devServerExecutablePath, readActions, readServerStats } from './index.ts';
+import { devServerExecutablePath, readActions, readServerStats } from '../devserver/index.ts';
 
 const workflowsPath = fileURLToPath(new URL('../test/devserver/workflows/index.ts', import.meta.url));
 const DAY = 24 * 3600 * 1000;
