@@ -4,8 +4,7 @@
  * (without DATABASE_URL it runs on in-memory PGlite; keep the population small there).
  * It creates and drops its own database next to DATABASE_URL's.
  */
-import postgres from 'postgres';
-import { migrateDatabase, openDatabase, type Database } from '../db/client.ts';
+import { openScratchDatabase } from '../db/scratch.ts';
 import { compileClassifier } from '../rules/classify.ts';
 import { compile } from '../rules/compile.ts';
 import { defaultPolicy } from '../rules/default-policy.ts';
@@ -88,25 +87,8 @@ function benchClassify() {
 }
 
 async function benchSql() {
-  const base = process.env.DATABASE_URL;
-  let database: Database;
-  let drop = async () => {};
-  if (base) {
-    const name = `lifeline_bench_${process.pid}`;
-    const admin = postgres(base, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`create database ${name}`);
-    const url = new URL(base);
-    url.pathname = `/${name}`;
-    database = await openDatabase({ url: url.toString() });
-    drop = async () => {
-      await admin.unsafe(`drop database if exists ${name} with (force)`);
-      await admin.end();
-    };
-  } else {
-    database = await openDatabase();
-  }
+  const database = await openScratchDatabase(process.env.DATABASE_URL, 'lifeline_bench');
   try {
-    await migrateDatabase(database);
     const random = rng(1);
     let loadStart = performance.now();
     const all = [...history(random)];
@@ -136,7 +118,6 @@ async function benchSql() {
     }
   } finally {
     await database.close();
-    await drop();
   }
 }
 
