@@ -2,6 +2,7 @@
 import { sql } from 'drizzle-orm';
 import {
   bigserial,
+  boolean,
   check,
   index,
   integer,
@@ -162,5 +163,35 @@ export const suppressions = pgTable(
     uniqueIndex('suppressions_user_channel_key').on(t.userId, t.channel),
     check('suppressions_channel_check', oneOf('channel', SUPPRESSION_CHANNELS)),
     check('suppressions_reason_check', oneOf('reason', SUPPRESSION_REASONS)),
+  ],
+);
+
+export const RESCUE_OUTCOMES = ['rescued', 'not_rescued'] as const;
+
+/**
+ * One row per rescue (`rescue:<userId>:<campaign>:<n>`): the arm it was assigned, written before
+ * anything is sent, and its outcome once the user returns or the attribution window closes.
+ */
+export const rescues = pgTable(
+  'rescues',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id').notNull(),
+    campaign: text('campaign').notNull(),
+    /** The user's n-th rescue by this campaign. */
+    n: integer('n').notNull(),
+    arm: text('arm').notNull(),
+    holdout: boolean('holdout').notNull(),
+    policyVersion: integer('policy_version').notNull(),
+    assignedAt: at('assigned_at').notNull(),
+    windowEndsAt: at('window_ends_at').notNull(),
+    outcome: text('outcome', { enum: RESCUE_OUTCOMES }),
+    returnedAt: at('returned_at'),
+    closedAt: at('closed_at'),
+  },
+  (t) => [
+    index('rescues_user_campaign_idx').on(t.userId, t.campaign),
+    index('rescues_campaign_arm_idx').on(t.campaign, t.arm),
+    check('rescues_outcome_check', oneOf('outcome', RESCUE_OUTCOMES)),
   ],
 );

@@ -4,6 +4,7 @@ import { DURATION_GRAMMAR, parseDuration } from './duration.ts';
 import { DEFAULT_PAYMENT_EVENTS } from './events.ts';
 import { moneyCents } from './money.ts';
 import { isContactTrait } from './contact-traits.ts';
+import { checkCampaigns, MessagingShape } from './campaigns.ts';
 
 export const STAGES = ['new', 'active', 'silent', 'churned', 'paying'] as const;
 export type Stage = (typeof STAGES)[number];
@@ -243,9 +244,14 @@ export const PolicySchema = strict(
     events: EventsSchema.default({ activity: {}, payment: [...DEFAULT_PAYMENT_EVENTS] }),
     stages: z.array(StageRuleSchema, { error: 'expected a list of stages' }).min(1, 'a policy needs at least one stage'),
     triggers: z.array(TriggerSchema, { error: 'expected a list of triggers' }).default([]),
+    ...MessagingShape,
   },
   'key',
-).check((ctx) => checkPolicy(ctx.value, (path, message) => ctx.issues.push({ code: 'custom', path, message, input: ctx.value })));
+).check((ctx) => {
+  const report = (path: (string | number)[], message: string) => ctx.issues.push({ code: 'custom', path, message, input: ctx.value });
+  checkPolicy(ctx.value, report);
+  checkCampaigns(ctx.value, report);
+});
 
 export type Policy = z.infer<typeof PolicySchema>;
 

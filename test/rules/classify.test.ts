@@ -219,7 +219,7 @@ describe('event kinds and triggers', () => {
     expect(triggersFor(p, 'active', 'paying')).toEqual({ warnings: [], rescues: [] });
     expect(triggersFor(p, null, 'silent')).toEqual({ warnings: [], rescues: [] });
     const star = parsePolicy(
-      'name: t\nstages:\n  - { stage: active, when: { since_last_activity: { lt: 7 days } } }\n  - { stage: churned, otherwise: true }\ntriggers:\n  - { from: "*", to: churned, rescue: lastcall, warn: { email: "a@example.com" } }\n  - { from: active, to: churned, warn: { email: "a@example.com" } }\n',
+      'name: t\nstages:\n  - { stage: active, when: { since_last_activity: { lt: 7 days } } }\n  - { stage: churned, otherwise: true }\ntriggers:\n  - { from: "*", to: churned, rescue: lastcall, warn: { email: "a@example.com" } }\n  - { from: active, to: churned, warn: { email: "a@example.com" } }\ntemplates: { bye: { sms: { body: "bye" } } }\ncampaigns:\n  - { name: lastcall, arms: [{ name: sms, steps: [{ send: { channel: sms, template: bye } }] }] }\n',
     );
     expect(triggersFor(star, 'active', 'churned')).toEqual({ warnings: [{ channel: 'email', to: 'a@example.com' }], rescues: ['lastcall'] });
   });

@@ -90,12 +90,12 @@ describe('policy validation', () => {
   });
 
   it('11. a trigger from a stage to itself can never fire', () => {
-    expectOne(base(catchAll, '\ntriggers:\n  - { from: churned, to: churned, rescue: winback }\n'), { line: 7, column: 26, path: 'triggers[0].to' }, /from "churned" to itself can never fire/);
+    expectOne(base(catchAll, '\ntriggers:\n  - { from: churned, to: churned, warn: { email: a@example.com } }\n'), { line: 7, column: 26, path: 'triggers[0].to' }, /from "churned" to itself can never fire/);
   });
 
   it('12. a trigger involving a stage no user can reach', () => {
     const stages = `  - stage: active\n    when: { since_last_activity: { lt: 7 days } }\n${catchAll}`;
-    expectOne(base(stages, '\ntriggers:\n  - { from: active, to: paying, rescue: winback }\n'), { line: 9, column: 25, path: 'triggers[0].to' }, /no user can be in stage "paying" under this policy.*can never fire/);
+    expectOne(base(stages, '\ntriggers:\n  - { from: active, to: paying, warn: { email: a@example.com } }\n'), { line: 9, column: 25, path: 'triggers[0].to' }, /no user can be in stage "paying" under this policy.*can never fire/);
   });
 
   it('13. a trigger naming an unknown stage', () => {
