@@ -6,6 +6,7 @@
  * With DATABASE_URL it creates and drops its own database next to that one.
  */
 import { randomBytes } from 'node:crypto';
+import nodemailer from 'nodemailer';
 import postgres from 'postgres';
 import { createMailTransport } from '../activities/channels/email.ts';
 import { createSendMessage } from '../activities/channels/send-message.ts';
@@ -57,15 +58,15 @@ try {
     publicUrl: 'https://lifeline.example.com',
     unsubscribeSecret: 'bench',
   });
-  const input = (i: number): SendMessageInput => ({
+  const input = (i: number, step = 0): SendMessageInput => ({
     rescueId: `rescue:u${i}:winback:1`,
-    step: 0,
+    step,
     userId: `u${i}`,
     campaign: 'winback',
     channel: 'email',
     template: { subject: 'We miss you, {{user.firstName}}', body: 'Come back for {{offer}}.\n\nUnsubscribe: {{unsubscribe_url}}' },
     variables: { offer: '20% off' },
-    cap: { perDay: 1, perWeek: 3 },
+    cap: { perDay: 2, perWeek: 3 },
   });
 
   // Warm the pool and the statement paths so the figure is steady-state.
@@ -110,6 +111,26 @@ try {
     }),
   );
   console.log(`bench:email  baseline: nodemailer pool → sink without sendMessage: ${(measured / ((performance.now() - rawStarted) / 1000)).toFixed(0)} emails/s`);
+
+  // The send path with a transport that only renders the message: the ledger's share of the cost.
+  const ledgerOnly = createSendMessage({
+    database,
+    mailer: nodemailer.createTransport({ jsonTransport: true }),
+    emailFrom: 'Lifeline <hello@bench.test>',
+    publicUrl: 'https://lifeline.example.com',
+    unsubscribeSecret: 'bench',
+  });
+  let n = warm;
+  const ledgerStarted = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (n < total) {
+        const result = await ledgerOnly(input(n++, 1));
+        if (result.status !== 'sent') throw new Error(`ledger-only send ended ${result.status}: ${result.reason}`);
+      }
+    }),
+  );
+  console.log(`bench:email  sendMessage without SMTP (nodemailer jsonTransport): ${(measured / ((performance.now() - ledgerStarted) / 1000)).toFixed(0)} sends/s`);
 } finally {
   mailer.close();
   await smtp.close();
