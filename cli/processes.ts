@@ -4,7 +4,12 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { migrateDatabase, openDatabase, type Database } from '../db/client.ts';
 import { startDevServer } from '../devserver/index.ts';
+import twilio from 'twilio';
+import { createMailTransport } from '../activities/channels/index.ts';
+import { startSmtpSink } from '../sinks/smtp-sink.ts';
+import { startTwilioSink } from '../sinks/twilio-sink.ts';
 import { ensureActivePolicy } from '../worker/active-policy.ts';
+import { channelsFromConfig } from '../worker/channels.ts';
 import { readConfig, type Config } from '../worker/config.ts';
 import { startEngine, type Engine } from '../worker/engine.ts';
 
@@ -37,25 +42,39 @@ export async function runDev(): Promise<void> {
   const devserver = config.TEMPORAL_ADDRESS ? undefined : await startDevServer({ port: 0, timeSkipping: false });
   const writeKeys = config.LIFELINE_WRITE_KEYS.length ? config.LIFELINE_WRITE_KEYS : [await localSecret(config, 'write-key')];
   const adminKeys = config.LIFELINE_ADMIN_KEYS.length ? config.LIFELINE_ADMIN_KEYS : [await localSecret(config, 'admin-key')];
+  const webhookSecret = config.LIFELINE_WEBHOOK_SECRET ?? (await localSecret(config, 'webhook-secret'));
+  const channels = channelsFromConfig(config, config.LIFELINE_UNSUBSCRIBE_SECRET ?? (await localSecret(config, 'unsubscribe-secret')));
+  // Without real providers, email and SMS go to local sinks: nothing leaves the machine.
+  const mailSink = channels.mailer ? undefined : await startSmtpSink();
+  const twilioSink = channels.sms ? undefined : await startTwilioSink();
+  if (mailSink) Object.assign(channels, { mailer: createMailTransport(mailSink.url), mailSink });
+  if (twilioSink) {
+    const client = twilio(twilioSink.accountSid, twilioSink.authToken);
+    client.api.baseUrl = twilioSink.url;
+    Object.assign(channels, { sms: { client, from: '+15005550006' }, twilioAuthToken: twilioSink.authToken });
+  }
   const engine = await startEngine({
     config,
     database,
     temporalAddress: config.TEMPORAL_ADDRESS ?? devserver!.address,
     run: { worker: true, api: true },
-    webhookSecret: config.LIFELINE_WEBHOOK_SECRET ?? (await localSecret(config, 'webhook-secret')),
+    webhookSecret,
     writeKeys,
     adminKeys,
+    channels,
   });
   console.log(`Lifeline is running (embedded: ${config.DATABASE_URL ? 'PostgreSQL' : `PGlite in ${config.LIFELINE_DATA_DIR}`}, Temporal ${config.TEMPORAL_ADDRESS ?? `devserver at ${devserver!.address}`})
   API:        ${engine.url}
   write key:  ${writeKeys[0]}
   admin key:  ${adminKeys[0]}  (for \`lifeline policy preview|apply\`, read from ${join(config.LIFELINE_DATA_DIR, '..')} by default)
+  email:      ${mailSink ? `kept by a local SMTP server: ${engine.url}/dev/mail` : 'SMTP_URL'}
+  SMS:        ${twilioSink ? `kept by a local Twilio-compatible service at ${twilioSink.url}` : 'Twilio'}
   try:        curl -u ${writeKeys[0]}: ${engine.url}/v1/track -H 'content-type: application/json' \\
                 -d '{"userId":"u1","event":"login","messageId":"m1"}'
 Press Ctrl+C to stop.`);
   await untilSignal(async () => {
     await engine.stop();
-    await devserver?.shutdown();
+    await Promise.all([mailSink?.close(), twilioSink?.close(), devserver?.shutdown()]);
     await database.close();
   });
 }
@@ -84,6 +103,7 @@ async function runProduction(run: { worker: boolean; api: boolean }): Promise<vo
     webhookSecret: config.LIFELINE_WEBHOOK_SECRET!,
     writeKeys: config.LIFELINE_WRITE_KEYS,
     adminKeys: config.LIFELINE_ADMIN_KEYS,
+    channels: channelsFromConfig(config, config.LIFELINE_UNSUBSCRIBE_SECRET ?? config.LIFELINE_WEBHOOK_SECRET!),
   });
   console.log(`lifeline ${run.worker ? 'worker' : 'api'} started${engine.url ? ` at ${engine.url}` : ''} (task queue ${config.LIFELINE_TASK_QUEUE})`);
   await untilSignal(async () => {

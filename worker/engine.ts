@@ -1,9 +1,9 @@
 import { Client, Connection } from '@temporalio/client';
 import type { WorkflowBundleOption } from '@temporalio/worker';
-import nodemailer from 'nodemailer';
 import { createActivities } from '../activities/index.ts';
 import { buildApi } from '../api/app.ts';
 import type { Database } from '../db/client.ts';
+import type { ChannelSettings } from './channels.ts';
 import type { Config } from './config.ts';
 import { createWorker } from './create-worker.ts';
 import { createTemporalWaker } from './temporal-waker.ts';
@@ -19,6 +19,7 @@ export interface EngineOptions {
   writeKeys: readonly string[];
   /** Bearer keys for the operator routes (policy preview and apply); none → those routes are off. */
   adminKeys: readonly string[];
+  channels: ChannelSettings;
   workflowBundle?: WorkflowBundleOption;
 }
 
@@ -39,12 +40,24 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
 
   try {
     if (options.run.worker) {
-      const mailer = config.SMTP_URL ? nodemailer.createTransport(config.SMTP_URL) : undefined;
+      const { channels } = options;
       const { worker, connection: workerConnection } = await createWorker({
         address: options.temporalAddress,
         namespace: config.TEMPORAL_NAMESPACE,
         taskQueue: config.LIFELINE_TASK_QUEUE,
-        activities: createActivities({ database, webhookSecret: options.webhookSecret, mailer, teamSender: config.LIFELINE_TEAM_SENDER }),
+        activities: createActivities({
+          database,
+          webhookSecret: options.webhookSecret,
+          mailer: channels.mailer,
+          teamSender: config.LIFELINE_TEAM_SENDER,
+          channels: {
+            mailer: channels.mailer,
+            sms: channels.sms,
+            emailFrom: channels.emailFrom,
+            publicUrl: channels.publicUrl,
+            unsubscribeSecret: channels.unsubscribeSecret,
+          },
+        }),
         workflowBundle: options.workflowBundle,
         maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
         maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
@@ -60,7 +73,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         worker.shutdown();
         await running;
         await workerConnection.close();
-        mailer?.close();
+        channels.mailer?.close();
       });
     }
     if (options.run.api) {
@@ -73,6 +86,13 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         isTriggerEvent: (name, user) => policy.eventKinds().isPayment(name) && user.stage !== 'paying',
         waker: createTemporalWaker(client, config.LIFELINE_TASK_QUEUE),
         operator: options.adminKeys.length ? { adminKeys: options.adminKeys, onPolicyActivated: () => void policy.refresh() } : undefined,
+        channels: {
+          database,
+          publicUrl: options.channels.publicUrl,
+          unsubscribeSecret: options.channels.unsubscribeSecret,
+          twilioAuthToken: options.channels.twilioAuthToken,
+          mailSink: options.channels.mailSink,
+        },
       });
       engine.url = await api.listen({ host: config.HOST, port: config.PORT });
       stops.push(async () => {
