@@ -1,9 +1,12 @@
+import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createActivities } from '../activities/index.ts';
+import type { SendMessageDeps } from '../activities/channels/send-message.ts';
 import { buildApi, type ApiDeps } from '../api/app.ts';
+import type { ChannelRouteDeps } from '../api/channels/routes.ts';
 import type { Database } from '../db/client.ts';
 import { storePolicy } from '../db/policies.ts';
 import { devServerExecutablePath } from '../devserver/index.ts';
@@ -53,6 +56,11 @@ export async function startSimulationEngine(
     isTriggerEvent?: ApiDeps['isTriggerEvent'];
     /** History length from which the devserver suggests continue-as-new (Temporal's is 4,096). */
     suggestContinueAsNewAfter?: number;
+    /**
+     * Win-back delivery: sendMessage's deps and the provider webhook routes, both given the API's
+     * address as their publicUrl. Sends are stamped with virtual time.
+     */
+    channels?: { send: Omit<SendMessageDeps, 'database' | 'publicUrl'>; routes: Omit<ChannelRouteDeps, 'database' | 'publicUrl'> };
   },
 ): Promise<SimulationEngine> {
   const policy = { current: parsePolicy(options.policySource) };
@@ -69,21 +77,31 @@ export async function startSimulationEngine(
       ],
     },
   });
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: await workflowBundle(),
-    activities: createActivities({ database, webhookSecret }),
-  });
-  const running = worker.run();
+  // The API listens first: its address is the publicUrl of the channels' links and callbacks.
+  const routes = options.channels && { ...options.channels.routes, database, publicUrl: '' };
   const api = buildApi({
     database,
     writeKeys: [writeKey],
     eventKinds: () => eventKinds(policy.current),
     isTriggerEvent: options.isTriggerEvent ?? ((name, user) => eventKinds(policy.current).isPayment(name) && user.stage !== 'paying'),
     waker: createTemporalWaker(env.client, taskQueue),
+    ...(routes ? { channels: routes } : {}),
   });
   const url = await api.listen({ host: '127.0.0.1', port: 0 });
+  if (routes) routes.publicUrl = url;
+  // An activity's wall clock is real time; the devserver schedules each attempt at virtual time.
+  const virtualNow = () => new Date(Context.current().info.currentAttemptScheduledTimestampMs);
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: createActivities({
+      database,
+      webhookSecret,
+      ...(options.channels ? { channels: { now: virtualNow, ...options.channels.send, publicUrl: url } } : {}),
+    }),
+  });
+  const running = worker.run();
   return {
     env,
     client: env.client,

@@ -1,1 +1,2 @@
 export * from './user-lifecycle.ts';
+export * from './rescue.ts';
