@@ -9,12 +9,13 @@
  */
 import { Command } from 'commander';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import postgres from 'postgres';
 import { buildApi } from '../api/app.ts';
 import type { EventKinds, UserWake } from '../api/ingest/deps.ts';
-import { migrateDatabase, openDatabase } from '../db/client.ts';
+import { migrateDatabase, openDatabase, type Database } from '../db/client.ts';
 
 const options = new Command()
   .option('--events <n>', 'events to send', (v) => parseInt(v, 10), 200_000)
@@ -120,6 +121,33 @@ async function scratchDatabase(): Promise<{ url: string; drop: () => Promise<voi
   };
 }
 
+/**
+ * CPU milliseconds used so far by each PostgreSQL backend serving this database, read from /proc
+ * (so only when the server runs on this machine, as it does for the default scratch database).
+ * Wall time on a shared 2-core machine swings with other work; CPU per request does not.
+ */
+async function backendCpu(database: Database): Promise<Map<number, number> | undefined> {
+  const pids = await database.query<{ pid: number }>('select pid from pg_stat_activity where datname = current_database()');
+  const cpu = new Map<number, number>();
+  for (const { pid } of pids) {
+    try {
+      // Fields after the parenthesised command name; utime and stime are the 12th and 13th, in clock ticks (100 Hz).
+      const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+      cpu.set(pid, ((Number(fields[11]) + Number(fields[12])) * 1000) / 100);
+    } catch {
+      return undefined;
+    }
+  }
+  return cpu;
+}
+
+function cpuSince(before: Map<number, number> | undefined, after: Map<number, number> | undefined): number | undefined {
+  if (!before || !after) return undefined;
+  let total = 0;
+  for (const [pid, ms] of after) total += ms - (before.get(pid) ?? 0);
+  return total;
+}
+
 const rate = (n: number, ms: number) => Math.round(n / (ms / 1000));
 const fmt = (n: number) => n.toLocaleString('en-US');
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
@@ -157,6 +185,7 @@ async function main() {
 
     const latencies: number[] = [];
     let next = 0;
+    const pgBefore = await backendCpu(database);
     const cpuStart = process.cpuUsage();
     const apiStart = performance.now();
     await Promise.all(
@@ -174,6 +203,7 @@ async function main() {
     // This process's CPU (server and clients) over the API phase: less sensitive to a busy machine than wall time.
     const cpu = process.cpuUsage(cpuStart);
     const cpuMsPerRequest = (cpu.user + cpu.system) / 1000 / bodies.length;
+    const pgApiMs = cpuSince(pgBefore, await backendCpu(database));
     agent.destroy();
     await app.close();
     const [stored] = await database.query<{ events: number; users: number }>(
@@ -194,16 +224,25 @@ async function main() {
       typeof m.properties.revenue === 'number' ? m.properties.revenue.toFixed(2) : null,
       receivedAt,
     ]);
+    const copyPgBefore = await backendCpu(database);
+    const copyCpuStart = process.cpuUsage();
     const copyStart = performance.now();
     await database.copy('events_copy', ['id', 'user_id', 'name', 'occurred_at', 'properties', 'revenue', 'received_at'], rows);
     const copyMs = performance.now() - copyStart;
+    const copyCpu = process.cpuUsage(copyCpuStart);
+    const pgCopyMs = cpuSince(copyPgBefore, await backendCpu(database));
     await database.query('drop table events_copy');
 
     latencies.sort((a, b) => a - b);
     const apiRate = rate(options.events, apiMs);
     const copyRate = rate(options.events, copyMs);
+    // CPU per 500 events for both sides, whatever the batch size: what two cores must share.
+    const per500 = (ms: number) => ((ms * 500) / options.events).toFixed(1);
+    const pgShare = (ms: number | undefined) => (ms === undefined ? '' : `, PostgreSQL CPU ${per500(ms)} ms`);
     console.log(`API   ${fmt(apiRate).padStart(9)} events/s  (${(apiMs / 1000).toFixed(2)} s; request p50 ${percentile(latencies, 0.5).toFixed(1)} ms, p99 ${percentile(latencies, 0.99).toFixed(1)} ms; ${fmt(stored.users)} users upserted, ${fmt(wakes)} wakes; Node CPU ${cpuMsPerRequest.toFixed(1)} ms per request)`);
+    console.log(`      per 500 events: Node CPU ${per500((cpu.user + cpu.system) / 1000)} ms${pgShare(pgApiMs)}`);
     console.log(`COPY  ${fmt(copyRate).padStart(9)} events/s  (${(copyMs / 1000).toFixed(2)} s)`);
+    console.log(`      per 500 events: Node CPU ${per500((copyCpu.user + copyCpu.system) / 1000)} ms${pgShare(pgCopyMs)}`);
     console.log(`ratio API/COPY ${(apiRate / copyRate).toFixed(2)} (target ≥ 0.50)`);
 
     if (options.compareInserts) await compareInserts(scratch.url, messages.slice(0, Math.min(messages.length, 50_000)), options.batch);

@@ -5,6 +5,7 @@ import { fieldPath, HttpError, type FieldIssue } from '../errors.ts';
 import { stderrLog, type IngestDeps } from './deps.ts';
 import { normalize, type Located } from './normalize.ts';
 import { batchMessage, batchRequest, identifyMessage, trackMessage } from './schema.ts';
+import { exceedsJsonBytes } from './size.ts';
 import { decideWakes } from './wake.ts';
 import { writeIngest } from './write.ts';
 
@@ -45,7 +46,7 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestDeps): Prom
 
     const newEventNames = new Map<string, string[]>();
     for (const event of events) {
-      if (!written.insertedEventIds.has(event.id)) continue;
+      if (written.insertedEventIds !== 'all' && !written.insertedEventIds.has(event.id)) continue;
       const names = newEventNames.get(event.userId);
       if (names) names.push(event.name);
       else newEventNames.set(event.userId, [event.name]);
@@ -85,13 +86,13 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestDeps): Prom
 function parseBatch(request: FastifyRequest): Located[] {
   const { batch } = parse(batchRequest, request.body);
   const length = Number(request.headers['content-length']);
-  // Re-serialising each message costs time; a body within one message's limit needs no check.
+  // A body within one message's limit needs no check.
   const checkSizes = !(length <= LIMITS.message);
   const issues: FieldIssue[] = [];
   const located: Located[] = [];
   batch.forEach((item, index) => {
     const path = `batch[${index}]`;
-    if (checkSizes && Buffer.byteLength(JSON.stringify(item)) > LIMITS.message) {
+    if (checkSizes && exceedsJsonBytes(item, LIMITS.message)) {
       throw new HttpError(413, 'payload_too_large', `${path} is larger than ${LIMITS.message} bytes`, [
         { field: path, rule: 'max_message_bytes', message: `must serialise to at most ${LIMITS.message} bytes` },
       ]);

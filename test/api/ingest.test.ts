@@ -153,6 +153,35 @@ describe(`ingest over HTTP (${process.env.TEST_DATABASE_URL ? 'postgres' : 'pgli
     expect(waker.calls).toEqual([]);
   });
 
+  it('writes no user row when a request moves none of its facts, yet wakes a silent user for new activity', async () => {
+    await post('/v1/batch', {
+      batch: [
+        { type: 'track', userId: 'mia', event: 'Viewed', timestamp: '2026-03-10T00:00:00Z', messageId: 'mia-1' },
+        { type: 'identify', userId: 'mia', traits: { plan: 'pro' }, timestamp: '2026-03-10T00:00:00Z' },
+      ],
+    });
+    await database.query("update users set stage = 'silent' where id = 'mia'");
+    const version = async () =>
+      (await database.query<{ v: string; updated_at: Date }>("select xmin::text as v, updated_at from users where id = 'mia'"))[0];
+    const before = await version();
+    waker.calls = [];
+    // A resent event, an activity event no later than the last and a trait already held: nothing moves.
+    const response = await post('/v1/batch', {
+      batch: [
+        { type: 'track', userId: 'mia', event: 'Viewed', timestamp: '2026-03-10T00:00:00Z', messageId: 'mia-1' },
+        { type: 'track', userId: 'mia', event: 'Viewed', timestamp: '2026-03-10T00:00:00Z', messageId: 'mia-2' },
+        { type: 'identify', userId: 'mia', traits: { plan: 'pro' }, timestamp: '2026-03-10T00:00:00Z' },
+      ],
+    });
+    expect(response.status).toBe(200);
+    expect(await version()).toEqual(before);
+    expect((await database.query("select id from events where user_id = 'mia' order by id")).map((row) => row.id)).toEqual(['mia-1', 'mia-2']);
+    expect(waker.calls).toEqual([[{ userId: 'mia', kind: 'signal', reason: 'dormant-user' }]]);
+    waker.calls = [];
+    expect((await post('/v1/track', { userId: 'mia', event: 'Viewed', timestamp: '2026-03-10T00:00:00Z', messageId: 'mia-2' })).status).toBe(200);
+    expect(waker.calls).toEqual([]);
+  });
+
   it('derives a stable messageId when a client sends none, so a resend dedupes', async () => {
     const message = { userId: 'frank', event: 'Viewed', properties: { a: 1 }, timestamp: '2026-03-11T00:00:00Z' };
     await post('/v1/track', message);
