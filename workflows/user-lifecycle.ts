@@ -1,12 +1,15 @@
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
   condition,
   continueAsNew,
   defineQuery,
   defineSignal,
+  getExternalWorkflowHandle,
+  ParentClosePolicy,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
+  startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -14,6 +17,7 @@ import type { Activities } from '../activities/index.ts';
 import { classify } from '../rules/classify.ts';
 import { triggersFor } from '../rules/triggers.ts';
 import type { Policy } from '../rules/policy.ts';
+import { rescue, rescueWorkflowId, userReturnedSignal } from './rescue.ts';
 
 export const lifecycleWorkflowId = (userId: string) => `lifecycle:${userId}`;
 export const lifecycleStageKey = defineSearchAttributeKey('LifecycleStage', SearchAttributeType.KEYWORD);
@@ -24,6 +28,10 @@ export interface LifecycleInput {
   userId: string;
   stage?: string | null;
   stageSince?: string | null;
+  /** Per campaign, how many rescues the user has had: the next one is numbered one more. */
+  rescues?: Record<string, number>;
+  /** Per campaign, the rescue an earlier run started that may still be running. */
+  running?: Record<string, string>;
 }
 
 export interface LifecycleState {
@@ -36,6 +44,8 @@ export interface LifecycleState {
   checks: number;
   /** 'checking' from a wake until the workflow sleeps again: what callers wait on to see a settled stage. */
   phase: 'checking' | 'sleeping';
+  /** Per campaign, the rescue believed to be running. */
+  rescues: Record<string, string>;
 }
 
 export const wakeSignal = defineSignal('wake');
@@ -64,7 +74,11 @@ export async function userLifecycle(input: LifecycleInput): Promise<void> {
     nextCheckAt: null,
     checks: 0,
     phase: 'checking',
+    rescues: { ...input.running },
   };
+  const counters: Record<string, number> = { ...input.rescues };
+  /** Rescues started by this run: their completion is seen here; earlier runs' are looked up. */
+  const watched = new Set<string>();
   let woken = false;
   setHandler(wakeSignal, () => {
     woken = true;
@@ -102,7 +116,10 @@ export async function userLifecycle(input: LifecycleInput): Promise<void> {
       state.stage = result.stage;
       state.stageSince = at;
       upsertSearchAttributes([{ key: lifecycleStageKey, value: result.stage }]);
-      for (const target of triggersFor(policy.body, from, result.stage).warnings) {
+      const fired = triggersFor(policy.body, from, result.stage);
+      if (from !== null && AWAY.has(from) && !AWAY.has(result.stage)) await signalReturn();
+      await startRescues(fired.rescues, policyVersion, policy.body);
+      for (const target of fired.warnings) {
         const warning = warnings
           .sendChurnWarning({
             transitionKey: `${input.userId}:${at}`,
@@ -127,7 +144,69 @@ export async function userLifecycle(input: LifecycleInput): Promise<void> {
 
     if (workflowInfo().continueAsNewSuggested) {
       await Promise.all(pending);
-      await continueAsNew<typeof userLifecycle>({ v: 1, userId: input.userId, stage: state.stage, stageSince: state.stageSince });
+      await continueAsNew<typeof userLifecycle>({
+        v: 1,
+        userId: input.userId,
+        stage: state.stage,
+        stageSince: state.stageSince,
+        rescues: counters,
+        running: state.rescues,
+      });
+    }
+  }
+
+  /** Forgets rescues started by earlier runs that have recorded their outcome since. */
+  async function forgetClosed(): Promise<void> {
+    const inherited = Object.values(state.rescues).filter((id) => !watched.has(id));
+    if (!inherited.length) return;
+    const closed = new Set(await local.closedRescues(inherited));
+    for (const [campaign, id] of Object.entries(state.rescues)) if (closed.has(id)) delete state.rescues[campaign];
+  }
+
+  /** The user's stage moved out of silent/churned: each running rescue checks its success definition. */
+  async function signalReturn(): Promise<void> {
+    await forgetClosed();
+    for (const id of Object.values(state.rescues)) {
+      // A rescue that closed meanwhile cannot be signalled; that is fine.
+      await getExternalWorkflowHandle(id).signal(userReturnedSignal).catch(() => undefined);
+    }
+  }
+
+  /** One rescue per campaign and user at a time; it outlives this run's continue-as-new (ABANDON). */
+  async function startRescues(campaigns: string[], policyVersion: number, body: Policy): Promise<void> {
+    // A stored policy from before campaigns existed may name one it does not define.
+    const defined = campaigns.filter((name) => body.campaigns?.some((c) => c.name === name));
+    if (!defined.length) return;
+    await forgetClosed();
+    for (const campaign of defined) {
+      if (state.rescues[campaign]) continue;
+      const n = (counters[campaign] ?? 0) + 1;
+      counters[campaign] = n;
+      const workflowId = rescueWorkflowId(input.userId, campaign, n);
+      state.rescues[campaign] = workflowId;
+      let child;
+      try {
+        child = await startChild(rescue, {
+          workflowId,
+          args: [{ v: 1, userId: input.userId, campaign, n, policyVersion }],
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+        });
+      } catch (error) {
+        // Started already (by a run whose counter was lost): it counts as running until it records an outcome.
+        if (error instanceof WorkflowExecutionAlreadyStartedError) continue;
+        throw error;
+      }
+      watched.add(workflowId);
+      void child
+        .result()
+        .catch(() => undefined)
+        .then(() => {
+          watched.delete(workflowId);
+          if (state.rescues[campaign] === workflowId) delete state.rescues[campaign];
+        });
     }
   }
 }
+
+/** Stages a rescue tries to bring users back from. */
+const AWAY = new Set(['silent', 'churned']);
