@@ -7,6 +7,10 @@ export interface LifecycleDeps {
   database: Database;
 }
 
+export type LoadedFacts =
+  | { policyVersion: number; facts: Facts }
+  | { policyVersion: number; facts: null; firstEventAt: string | null };
+
 export interface RecordTransitionInput {
   userId: string;
   fromStage: string | null;
@@ -26,15 +30,20 @@ export function createLifecycleActivities({ database }: LifecycleDeps) {
   };
 
   return {
-    /** The user's facts as of `at` under the active policy; ids and derived values only, no contact details. */
-    async loadFacts({ userId, at }: { userId: string; at: string }): Promise<{ policyVersion: number; facts: Facts }> {
+    /**
+     * The user's facts as of `at` under the active policy; ids and derived values only, no contact
+     * details. `facts` is null while the user has no event by then (identified, or events stamped
+     * later), with the first event's time if there is one, for the workflow to wait until.
+     */
+    async loadFacts({ userId, at }: { userId: string; at: string }): Promise<LoadedFacts> {
       const active = await activePolicy<Policy>(database);
       if (!active) throw new Error('no active policy: activate one with `lifeline policy apply <file>`');
       const query = queryFor(active.version, active.body);
-      const rows = await database.query(query.text, query.params(userId, new Date(at)));
-      const facts = query.toFacts(rows[0], userId);
+      const [row] = await database.query(query.text, query.params(userId, new Date(at)));
       await database.query(`update users set checked_at = $2 where id = $1 and checked_at is distinct from $2`, [userId, at]);
-      return { policyVersion: active.version, facts };
+      if (row) return { policyVersion: active.version, facts: query.toFacts(row, userId) };
+      const [first] = await database.query<{ at: Date | null }>(`select min(occurred_at) as at from events where user_id = $1`, [userId]);
+      return { policyVersion: active.version, facts: null, firstEventAt: first?.at?.toISOString() ?? null };
     },
 
     async loadPolicy(version: number): Promise<Policy> {

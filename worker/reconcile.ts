@@ -5,7 +5,7 @@ import type { Database } from '../db/client.ts';
  * Users whose workflow should have been woken but may not have been — ingest commits events first
  * and wakes workflows after, so a Temporal outage in between leaves them waiting for their next
  * timer (or, for a new user, with no workflow at all):
- * - never checked by a workflow, and seen more than `graceMs` ago;
+ * - with events but never checked by a workflow, and seen more than `graceMs` ago;
  * - silent or churned, with activity recorded after their workflow last checked;
  * - not paying, with a payment recorded after their workflow last checked.
  * A user whose workflow checked after the news is left alone even if the policy kept the stage, so
@@ -15,7 +15,7 @@ export async function reconcile(database: Database, waker: Waker, options: { now
   const now = options.now ?? new Date();
   const rows = await database.query<{ id: string }>(
     `select id from users
-     where (checked_at is null and updated_at < $1)
+     where (checked_at is null and updated_at < $1 and exists (select 1 from events e where e.user_id = users.id))
         or (stage in ('silent', 'churned') and last_active_at > greatest(stage_since, checked_at))
         or (stage is distinct from 'paying' and last_payment_at > greatest(stage_since, checked_at))
      order by id limit $2`,

@@ -92,7 +92,14 @@ export async function userLifecycle(input: LifecycleInput): Promise<void> {
     woken = false;
     state.phase = 'checking';
     const now = new Date();
-    const { facts, policyVersion } = await local.loadFacts({ userId: input.userId, at: now.toISOString() });
+    const loaded = await local.loadFacts({ userId: input.userId, at: now.toISOString() });
+    if (loaded.facts === null) {
+      // Nothing to classify yet: wait for the first event's time, or for the ingest that brings one.
+      state.phase = 'sleeping';
+      await condition(() => woken, loaded.firstEventAt ? Math.max(1, Date.parse(loaded.firstEventAt) - Date.now()) : undefined);
+      continue;
+    }
+    const { facts, policyVersion } = loaded;
     if (policy?.version !== policyVersion) policy = { version: policyVersion, body: await local.loadPolicy(policyVersion) };
     const result = classify(facts, policy.body, now);
     state.checks++;

@@ -16,7 +16,8 @@ export interface WakeInput {
 }
 
 /**
- * At most one wake per user: start a workflow for a user seen for the first time; signal one only
+ * At most one wake per user: start a workflow with a user's first event (an identify alone starts
+ * nothing, and a user not yet classified is started again, which is harmless); signal one only
  * when a new event can change the stage now (an activity event for a silent or churned user, or a
  * policy trigger such as a first payment). Everything else the workflow reads from Postgres when
  * its own timer fires, which keeps Temporal actions per user low.
@@ -24,13 +25,14 @@ export interface WakeInput {
 export function decideWakes(input: WakeInput): UserWake[] {
   const wakes: UserWake[] = [];
   for (const userId of input.userIds) {
-    if (input.insertedUserIds.has(userId)) {
+    const names = input.newEventNames.get(userId);
+    if (!names?.length) continue;
+    const stored = input.stored.get(userId);
+    // A user's first event starts their workflow, whether or not an identify created the row before.
+    if (input.insertedUserIds.has(userId) || !stored || stored.stage === null) {
       wakes.push({ userId, kind: 'start', reason: 'new-user' });
       continue;
     }
-    const names = input.newEventNames.get(userId);
-    const stored = input.stored.get(userId);
-    if (!names?.length || !stored) continue;
     if (stored.stage !== null && DORMANT_STAGES.has(stored.stage) && names.some((name) => input.kinds.isActivity(name))) {
       wakes.push({ userId, kind: 'signal', reason: 'dormant-user' });
     } else if (names.some((name) => input.isTriggerEvent(name, stored))) {

@@ -24,8 +24,14 @@ describe('decideWakes', () => {
     expect(
       decide({ insertedUserIds: new Set(['u1']), newEventNames: new Map([['u1', ['Order Completed', 'Viewed']]]) }),
     ).toEqual([{ userId: 'u1', kind: 'start', reason: 'new-user' }]);
-    // An identify alone also creates the user.
-    expect(decide({ insertedUserIds: new Set(['u2']) })).toEqual([{ userId: 'u2', kind: 'start', reason: 'new-user' }]);
+    // An identify alone creates the user but starts nothing: there is nothing to classify yet.
+    expect(decide({ insertedUserIds: new Set(['u2']) })).toEqual([]);
+  });
+
+  it('starts the workflow with the first event of a user an identify created', () => {
+    expect(decide({ stored: new Map([['u1', user(null)]]), newEventNames: new Map([['u1', ['Viewed']]]) })).toEqual([
+      { userId: 'u1', kind: 'start', reason: 'new-user' },
+    ]);
   });
 
   it.each(['silent', 'churned'])('signals a %s user on an activity event', (stage) => {
@@ -38,7 +44,7 @@ describe('decideWakes', () => {
     expect(decide({ stored: new Map([['u1', user('churned')]]), newEventNames: new Map([['u1', ['Email Bounced']]]) })).toEqual([]);
   });
 
-  it.each(['new', 'active', 'paying', null])('leaves a %s user to their own timer on ordinary events', (stage) => {
+  it.each(['new', 'active', 'paying'])('leaves a %s user to their own timer on ordinary events', (stage) => {
     expect(decide({ stored: new Map([['u1', user(stage)]]), newEventNames: new Map([['u1', ['Viewed', 'Viewed']]]) })).toEqual([]);
   });
 

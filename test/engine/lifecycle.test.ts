@@ -98,6 +98,14 @@ describe('userLifecycle on the time-skipping devserver', () => {
     expect(row).toEqual({ status: 'sent', attempts: 1 });
   });
 
+  it('starts a user identified before their first event with that event', async () => {
+    await postBatch(harness.engine.url, [{ type: 'identify', userId: 'carol', traits: { plan: 'pro' }, messageId: 'id-carol' }]);
+    const missing = await harness.engine.client.workflow.getHandle(lifecycleWorkflowId('carol')).describe().catch((error: Error) => error.name);
+    expect(missing).toBe('WorkflowNotFoundError');
+    const first = await track('carol', 'login');
+    expect((await transitions('carol')).map((t) => [t.from_stage, t.to_stage, t.at.getTime() >= first])).toEqual([[null, 'new', true]]);
+  });
+
   it('keeps personal data out of workflow histories, and every history replays', async () => {
     await postBatch(harness.engine.url, [
       { type: 'identify', userId: 'alice', traits: { email: 'alice@example.com', phone: '+15550100' }, messageId: 'id-alice' },

@@ -14,6 +14,7 @@ describe('reconcile', () => {
     type Row = [id: string, stage: string | null, stageSince: Date | null, checked: Date | null, lastActive: Date | null, lastPayment: Date | null, updated: Date];
     const users: Row[] = [
       ['new-unchecked', null, null, null, ago(10), null, ago(10)],
+      ['identified-only', null, null, null, null, null, ago(10)], // no event: no workflow to wake
       ['just-arrived', null, null, null, ago(0), null, ago(0)], // its workflow is still starting
       ['silent-came-back', 'silent', ago(60), ago(60), ago(5), null, ago(5)],
       ['silent-still', 'silent', ago(60), ago(60), ago(9000), null, ago(60)],
@@ -29,6 +30,7 @@ describe('reconcile', () => {
          values ($1, $2, $3, $4, $5, $6, $7, $8)`,
         [id, ago(100_000), stage, stageSince, checked, lastActive, lastPayment, updated],
       );
+      if (id !== 'identified-only') await database.query(`insert into events (id, user_id, name, occurred_at) values ($1, $1, 'login', $2)`, [id, ago(100_000)]);
     }
   });
   afterAll(() => database?.close());
