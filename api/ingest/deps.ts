@@ -21,6 +21,7 @@ export interface Waker {
 export interface StoredUser {
   stage: string | null;
   lastPaymentAt: Date | null;
+  lastActiveAt: Date | null;
 }
 
 export interface IngestLog {

@@ -17,7 +17,7 @@ export interface WakeInput {
 
 /**
  * At most one wake per user: start a workflow with a user's first event (an identify alone starts
- * nothing, and a user not yet classified is started again, which is harmless); signal one only
+ * nothing; a user with only engagement events so far is left to the reconciler); signal one only
  * when a new event can change the stage now (an activity event for a silent or churned user, or a
  * policy trigger such as a first payment). Everything else the workflow reads from Postgres when
  * its own timer fires, which keeps Temporal actions per user low.
@@ -29,7 +29,8 @@ export function decideWakes(input: WakeInput): UserWake[] {
     if (!names?.length) continue;
     const stored = input.stored.get(userId);
     // A user's first event starts their workflow, whether or not an identify created the row before.
-    if (input.insertedUserIds.has(userId) || !stored || stored.stage === null) {
+    const firstEvents = !stored || (stored.stage === null && stored.lastActiveAt === null && stored.lastPaymentAt === null);
+    if (input.insertedUserIds.has(userId) || firstEvents) {
       wakes.push({ userId, kind: 'start', reason: 'new-user' });
       continue;
     }

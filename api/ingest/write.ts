@@ -78,23 +78,25 @@ const INGEST = `
        or excluded.first_seen_at < u.first_seen_at
        or greatest(u.last_active_at, excluded.last_active_at) is distinct from u.last_active_at
        or greatest(u.last_payment_at, excluded.last_payment_at) is distinct from u.last_payment_at
-    returning u.id, u.stage, u.last_payment_at, (u.xmax = 0) as inserted
+    returning u.id, u.stage, u.last_payment_at, u.last_active_at, (u.xmax = 0) as inserted
   )
   select
     (select json_agg(id) from up where inserted) as inserted_users,
-    (select json_agg(json_build_array(id, stage, last_payment_at)) from (
-      select s.id, s.stage, s.last_payment_at from stored s
+    (select json_agg(json_build_array(id, stage, last_payment_at, last_active_at)) from (
+      select s.id, s.stage, s.last_payment_at, s.last_active_at from stored s
       union all
-      -- Committed concurrently: the stage as locked; the last payment before this request is the
-      -- one after it unless this request set it (then unknown, taken as none: at worst one extra wake).
-      select up.id, up.stage, nullif(up.last_payment_at, n.last_payment_at) from up join n on n.id = up.id
+      -- Committed concurrently: the stage as locked; the last payment (activity) before this request
+      -- is the one after it unless this request set it (then unknown, taken as none: at worst one
+      -- extra wake).
+      select up.id, up.stage, nullif(up.last_payment_at, n.last_payment_at), nullif(up.last_active_at, n.last_active_at)
+      from up join n on n.id = up.id
       where not up.inserted and up.id not in (select id from stored)
     ) known where id in (select user_id from ins)) as stored,
     case when (select count(*) from ins) = $4::int then null else (select coalesce(json_agg(id), '[]') from ins) end as inserted_events`;
 
 interface Row {
   inserted_users: string[] | null;
-  stored: [id: string, stage: string | null, lastPaymentAt: string | null][] | null;
+  stored: [id: string, stage: string | null, lastPaymentAt: string | null, lastActiveAt: string | null][] | null;
   inserted_events: string[] | null;
 }
 
@@ -135,7 +137,10 @@ function resultOf(row: Row): WriteResult {
     insertedEventIds: row.inserted_events ? new Set(row.inserted_events) : 'all',
     insertedUserIds: new Set(row.inserted_users ?? []),
     stored: new Map(
-      (row.stored ?? []).map(([id, stage, lastPaymentAt]) => [id, { stage, lastPaymentAt: lastPaymentAt === null ? null : new Date(lastPaymentAt) }]),
+      (row.stored ?? []).map(([id, stage, lastPaymentAt, lastActiveAt]) => [
+        id,
+        { stage, lastPaymentAt: lastPaymentAt === null ? null : new Date(lastPaymentAt), lastActiveAt: lastActiveAt === null ? null : new Date(lastActiveAt) },
+      ]),
     ),
   };
 }

@@ -17,7 +17,13 @@ function decide(partial: Partial<WakeInput> & { stored?: Map<string, StoredUser>
   });
 }
 
-const user = (stage: string | null, lastPaymentAt: Date | null = null): StoredUser => ({ stage, lastPaymentAt });
+const seen = new Date('2026-01-01T00:00:00Z');
+/** A stored user; one with a stage has had events (their workflow classified them). */
+const user = (stage: string | null, lastPaymentAt: Date | null = null, lastActiveAt: Date | null = stage ? seen : null): StoredUser => ({
+  stage,
+  lastPaymentAt,
+  lastActiveAt,
+});
 
 describe('decideWakes', () => {
   it('starts a workflow for a user seen for the first time, whatever the events', () => {
@@ -32,6 +38,10 @@ describe('decideWakes', () => {
     expect(decide({ stored: new Map([['u1', user(null)]]), newEventNames: new Map([['u1', ['Viewed']]]) })).toEqual([
       { userId: 'u1', kind: 'start', reason: 'new-user' },
     ]);
+  });
+
+  it('does not start again a user with events whose workflow has not classified them yet', () => {
+    expect(decide({ stored: new Map([['u1', user(null, null, seen)]]), newEventNames: new Map([['u1', ['Viewed']]]) })).toEqual([]);
   });
 
   it.each(['silent', 'churned'])('signals a %s user on an activity event', (stage) => {
