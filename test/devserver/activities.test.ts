@@ -1,20 +1,14 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readActions, readWorkflowActions } from '../../devserver/index.ts';
-import { onDevserver, openHarness, type Harness } from './harness.ts';
+import { onDevserver, useHarness } from './harness.ts';
 import * as workflows from './workflows/index.ts';
 
 const EventType = temporal.api.enums.v1.EventType;
 const itSkipping = onDevserver ? it : undefined;
 
-let h: Harness;
-beforeAll(async () => {
-  h = await openHarness('timeSkipping');
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = useHarness('timeSkipping');
 
 const start = <A extends unknown[]>(workflow: (...args: A) => Promise<unknown>, args: A, workflowId = h.id(workflow.name)) =>
   h.env.client.workflow.start(workflow, { args, taskQueue: h.taskQueue, workflowId }).then(h.track);

@@ -10,8 +10,8 @@ import {
 import { ApplicationFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import { temporal } from '@temporalio/proto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { onDevserver, openHarness, type Harness } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { onDevserver, useHarness } from './harness.ts';
 import * as workflows from './workflows/index.ts';
 
 const DAY = 24 * 3600 * 1000;
@@ -19,13 +19,7 @@ const EventType = temporal.api.enums.v1.EventType;
 /** Cases that need the virtual clock run only against the devserver. */
 const itSkipping = onDevserver ? it : undefined;
 
-let h: Harness;
-beforeAll(async () => {
-  h = await openHarness('timeSkipping');
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = useHarness('timeSkipping');
 
 const start = <A extends unknown[]>(workflow: (...args: A) => Promise<unknown>, args: A, prefix = workflow.name) =>
   h.env.client.workflow.start(workflow, { args, taskQueue: h.taskQueue, workflowId: h.id(prefix) }).then(h.track);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import type { WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -55,6 +56,18 @@ function installQuietRuntime(): void {
     logger: new DefaultLogger('ERROR'),
     telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } },
   });
+}
+
+/** For a test file: one harness opened before its cases and closed after them. */
+export function useHarness(...args: Parameters<typeof openHarness>): Harness {
+  const harness = {} as Harness;
+  beforeAll(async () => {
+    Object.assign(harness, await openHarness(...args));
+  });
+  afterAll(async () => {
+    await harness.close?.();
+  });
+  return harness;
 }
 
 export async function openHarness(

@@ -3,28 +3,26 @@ import { defineSearchAttributeKey } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readWorkflowActions } from '../../devserver/index.ts';
-import { onDevserver, openHarness, type Harness } from './harness.ts';
+import { onDevserver, useHarness } from './harness.ts';
 import * as workflows from './workflows/index.ts';
 
 /**
  * Search attributes and List/Count through createLocal: the SDK launches the devserver as
  * `server start-dev … --search-attribute Name=Type`, with a wall clock.
  */
-let h: Harness;
 const SUGGEST_AFTER = 30;
 const batchKey = defineSearchAttributeKey('ConformanceBatch', 'KEYWORD');
 const { stageKey, scoreKey } = workflows;
 
-beforeAll(async () => {
-  h = await openHarness('local', [
+const h = useHarness(
+  'local',
+  [
     { name: 'ConformanceStage', type: 'KEYWORD' },
     { name: 'ConformanceScore', type: 'INT' },
     { name: 'ConformanceBatch', type: 'KEYWORD' },
-  ], ['--suggest-continue-as-new-after', String(SUGGEST_AFTER)]);
-});
-afterAll(async () => {
-  await h?.close();
-});
+  ],
+  ['--suggest-continue-as-new-after', String(SUGGEST_AFTER)],
+);
 
 async function grpcCode(promise: Promise<unknown>): Promise<number | undefined> {
   try {

@@ -1,9 +1,6 @@
-/** The default policy's stages with thresholds as parameters, and a churn warning to a test receiver. */
-export function testPolicy(options: { hookUrl: string; silentAfter?: string; name?: string }): string {
-  const silentAfter = options.silentAfter ?? '7 days';
-  return `
-name: ${options.name ?? 'test'}
-stages:
+/** The default policy's stages, with the silence threshold as a parameter. */
+export function stagesYaml(silentAfter = '7 days'): string {
+  return `stages:
   - stage: paying
     when: { since_last_payment: { lt: 35 days } }
   - stage: new
@@ -16,7 +13,14 @@ stages:
   - stage: silent
     when: { since_last_activity: { lt: 30 days } }
   - stage: churned
-    otherwise: true
+    otherwise: true`;
+}
+
+/** The default policy's stages with thresholds as parameters, and a churn warning to a test receiver. */
+export function testPolicy(options: { hookUrl: string; silentAfter?: string; name?: string }): string {
+  return `
+name: ${options.name ?? 'test'}
+${stagesYaml(options.silentAfter)}
 triggers:
   - from: active
     to: silent

@@ -1,5 +1,6 @@
 import { assignArm } from '../../rules/assignment.ts';
 import { parsePolicy } from '../../rules/policy.ts';
+import { stagesYaml } from '../engine/policies.ts';
 
 /**
  * The default stages (silent after 7 days), quiet hours 21:00–09:00, a cap of 1 a day and 3 a week,
@@ -9,20 +10,7 @@ import { parsePolicy } from '../../rules/policy.ts';
 export function rescuePolicy(options: { rescueTriggers?: boolean } = {}): string {
   return `
 name: rescue-test
-stages:
-  - stage: paying
-    when: { since_last_payment: { lt: 35 days } }
-  - stage: new
-    when:
-      all:
-        - account_age: { lt: 14 days }
-        - since_last_activity: { lt: 7 days }
-  - stage: active
-    when: { since_last_activity: { lt: 7 days } }
-  - stage: silent
-    when: { since_last_activity: { lt: 30 days } }
-  - stage: churned
-    otherwise: true
+${stagesYaml()}
 triggers:
 ${options.rescueTriggers ? '  - { from: "*", to: silent, rescue: winback }\n  - { from: "*", to: churned, rescue: winback }' : '  - { from: active, to: silent, warn: { webhook: "http://127.0.0.1:9/unused" } }'}
 quiet_hours: { start: "21:00", end: "09:00", fallback_zone: UTC }
