@@ -6,6 +6,12 @@ export interface StoredPolicy<P> {
   activatedAt: Date | null;
 }
 
+/**
+ * Later than every earlier activation even within one clock tick (PGlite's clock is coarse), so
+ * the last activated version is always the active one.
+ */
+const ACTIVATION_TIME = `greatest(clock_timestamp(), (select max(activated_at) + interval '1 millisecond' from policies))`;
+
 /** Stores a new version (every version is kept) and, if asked, makes it the active one. */
 export async function storePolicy(
   database: Database,
@@ -14,14 +20,14 @@ export async function storePolicy(
   options: { activate: boolean },
 ): Promise<number> {
   const [row] = await database.query<{ version: number }>(
-    `insert into policies (body, source, activated_at) values ($1::text::jsonb, $2, ${options.activate ? 'now()' : 'null'}) returning version`,
+    `insert into policies (body, source, activated_at) values ($1::text::jsonb, $2, ${options.activate ? ACTIVATION_TIME : 'null'}) returning version`,
     [JSON.stringify(body), source],
   );
   return row!.version;
 }
 
 export async function activatePolicy(database: Database, version: number): Promise<void> {
-  const rows = await database.query(`update policies set activated_at = now() where version = $1 returning version`, [version]);
+  const rows = await database.query(`update policies set activated_at = ${ACTIVATION_TIME} where version = $1 returning version`, [version]);
   if (!rows.length) throw new Error(`policy version ${version} does not exist`);
 }
 
