@@ -5,6 +5,7 @@ import { invalidArgument, RpcError } from './errors.ts';
 import { duration, durationToMs, type Msg } from './proto.ts';
 import { answerQuery } from './queries.ts';
 import type { Run } from './run.ts';
+import { runSettings } from './run-settings.ts';
 
 const CLOSING_COMMANDS = new Set([
   'COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION',
@@ -357,17 +358,7 @@ function startChild(ctx: CommandContext, a: Msg): void {
         workflowId: a.workflowId,
         workflowType: a.workflowType?.name,
         taskQueue: a.taskQueue?.name || run.taskQueue,
-        input: a.input,
-        header: a.header,
-        memo: a.memo,
-        searchAttributes: a.searchAttributes?.indexedFields
-          ? engine.searchAttributes.stamp(a.searchAttributes.indexedFields)
-          : undefined,
-        executionTimeoutMs: durationToMs(a.workflowExecutionTimeout),
-        runTimeoutMs: durationToMs(a.workflowRunTimeout),
-        taskTimeoutMs: durationToMs(a.workflowTaskTimeout),
-        retryPolicy: a.retryPolicy,
-        cronSchedule: a.cronSchedule,
+        ...runSettings(engine, a),
         parent: { namespace: run.namespace, workflowId: run.workflowId, runId: run.runId, initiatedEventId },
       });
     } catch (err) {

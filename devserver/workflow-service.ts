@@ -6,6 +6,7 @@ import type { Handler } from './grpc-handlers.ts';
 import { getHistory } from './history-fetch.ts';
 import { duration, durationToMs, type Msg } from './proto.ts';
 import { STATUS_ENUM, type Run } from './run.ts';
+import { runSettings } from './run-settings.ts';
 import { countWorkflows, listWorkflows } from './visibility-service.ts';
 
 export const SERVER_VERSION = '1.24.0-devserver';
@@ -25,17 +26,7 @@ function startParams(engine: Engine, namespace: string, req: Msg) {
     workflowId,
     workflowType,
     taskQueue,
-    input: req.input,
-    header: req.header,
-    memo: req.memo,
-    searchAttributes: req.searchAttributes?.indexedFields
-      ? engine.searchAttributes.stamp(req.searchAttributes.indexedFields)
-      : undefined,
-    executionTimeoutMs: durationToMs(req.workflowExecutionTimeout),
-    runTimeoutMs: durationToMs(req.workflowRunTimeout),
-    taskTimeoutMs: durationToMs(req.workflowTaskTimeout),
-    retryPolicy: req.retryPolicy,
-    cronSchedule: req.cronSchedule || undefined,
+    ...runSettings(engine, req),
     identity: req.identity,
     requestId: req.requestId || randomUUID(),
     startDelayMs: durationToMs(req.workflowStartDelay),
