@@ -57,8 +57,8 @@ export function createLifecycleActivities({ database }: LifecycleDeps) {
      * new stage and wake the workflow. Idempotent: a retried call finds the transition written.
      */
     async recordTransition(input: RecordTransitionInput): Promise<'recorded' | 'stale'> {
-      const { body } = await policyByVersion<Policy>(database, input.policyVersion);
-      const factsQuery = queryFor(input.policyVersion, body);
+      const factsQuery =
+        queries.get(input.policyVersion) ?? queryFor(input.policyVersion, (await policyByVersion<Policy>(database, input.policyVersion)).body);
       return database.transaction(async (query) => {
         await query(`select 1 from users where id = $1 for update`, [input.userId]);
         const existing = await query(`select 1 from stage_transitions where user_id = $1 and at = $2`, [input.userId, input.at]);

@@ -43,3 +43,8 @@ export function activityRule(policy: Policy): { mode: 'except' | 'only'; names: 
   const { except, only } = policy.events.activity;
   return only ? { mode: 'only', names: only } : { mode: 'except', names: except ?? [...ENGAGEMENT_EVENTS] };
 }
+
+/** An event that can change a user's stage the moment it lands: a payment by a user not yet paying. */
+export function isTriggerEvent(kinds: EventKinds, name: string, stage: string | null): boolean {
+  return kinds.isPayment(name) && stage !== 'paying';
+}

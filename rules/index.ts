@@ -4,7 +4,7 @@ export * from './policy.ts';
 export { classify, compileClassifier, type Classification, type Classifier } from './classify.ts';
 export { compile, type CompiledPolicy } from './compile.ts';
 export { FactsSchema, factsFor, type Facts, type FactsQuery } from './facts.ts';
-export { eventKinds, ENGAGEMENT_EVENTS, DEFAULT_PAYMENT_EVENTS, type EventKinds } from './events.ts';
+export { eventKinds, isTriggerEvent, ENGAGEMENT_EVENTS, DEFAULT_PAYMENT_EVENTS, type EventKinds } from './events.ts';
 export { triggersFor, type Fired, type WarningTarget } from './triggers.ts';
 export { defaultPolicy, defaultPolicySource } from './default-policy.ts';
 export { parseDuration, formatDuration, DURATION_UNITS } from './duration.ts';

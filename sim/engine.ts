@@ -10,7 +10,7 @@ import type { ChannelRouteDeps } from '../api/channels/routes.ts';
 import type { Database } from '../db/client.ts';
 import { storePolicy } from '../db/policies.ts';
 import { devServerExecutablePath } from '../devserver/index.ts';
-import { eventKinds, parsePolicy, type Policy } from '../rules/index.ts';
+import { eventKinds, isTriggerEvent, parsePolicy, type Policy } from '../rules/index.ts';
 import { createTemporalWaker } from '../worker/temporal-waker.ts';
 import { workflowsPath } from '../worker/create-worker.ts';
 import { lifecycleWorkflowId, stateQuery, type LifecycleState } from '../workflows/user-lifecycle.ts';
@@ -83,7 +83,7 @@ export async function startSimulationEngine(
     database,
     writeKeys: [writeKey],
     eventKinds: () => eventKinds(policy.current),
-    isTriggerEvent: options.isTriggerEvent ?? ((name, user) => eventKinds(policy.current).isPayment(name) && user.stage !== 'paying'),
+    isTriggerEvent: options.isTriggerEvent ?? ((name, user) => isTriggerEvent(eventKinds(policy.current), name, user.stage)),
     waker: createTemporalWaker(env.client, taskQueue),
     ...(routes ? { channels: routes } : {}),
   });

@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from '../activities/index.ts';
 import { buildApi } from '../api/app.ts';
+import { isTriggerEvent } from '../rules/index.ts';
 import type { Database } from '../db/client.ts';
 import type { ChannelSettings } from './channels.ts';
 import type { Config } from './config.ts';
@@ -82,8 +83,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         database,
         writeKeys: options.writeKeys,
         eventKinds: policy.eventKinds,
-        // A payment can make a non-paying user paying right now; other events wait for the user's timer.
-        isTriggerEvent: (name, user) => policy.eventKinds().isPayment(name) && user.stage !== 'paying',
+        isTriggerEvent: (name, user) => isTriggerEvent(policy.eventKinds(), name, user.stage),
         waker: createTemporalWaker(client, config.LIFELINE_TASK_QUEUE),
         operator: options.adminKeys.length ? { adminKeys: options.adminKeys, onPolicyActivated: () => void policy.refresh() } : undefined,
         channels: {

@@ -5,10 +5,10 @@ import {
   defineQuery,
   defineSignal,
   proxyActivities,
-  proxyLocalActivities,
   setHandler,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
+import { local } from './local-activities.ts';
 import type { SendResult } from '../activities/channels/schema.ts';
 import { assignArm } from '../rules/assignment.ts';
 import { armChannels, type Channel, type QuietHours, type Template } from '../rules/campaigns.ts';
@@ -52,11 +52,6 @@ export type RescueResult = Pick<RescueState, 'rescueId' | 'arm' | 'holdout' | 's
 /** From the lifecycle workflow: the user's stage moved out of silent/churned. */
 export const userReturnedSignal = defineSignal('userReturned');
 export const rescueStateQuery = defineQuery<RescueState>('rescueState');
-
-const local = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
 
 // Exactly-once lives in sendMessage's ledger, so retries are safe; a step still failing after a day is given up.
 const delivery = proxyActivities<Activities>({

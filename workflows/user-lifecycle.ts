@@ -7,13 +7,13 @@ import {
   getExternalWorkflowHandle,
   ParentClosePolicy,
   proxyActivities,
-  proxyLocalActivities,
   setHandler,
   startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
+import { local } from './local-activities.ts';
 import { classify } from '../rules/classify.ts';
 import { triggersFor } from '../rules/triggers.ts';
 import type { Policy } from '../rules/policy.ts';
@@ -50,12 +50,6 @@ export interface LifecycleState {
 
 export const wakeSignal = defineSignal('wake');
 export const stateQuery = defineQuery<LifecycleState>('state');
-
-// Local activities: every one a workflow task runs counts as a single billable action.
-const local = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
 
 const warnings = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',

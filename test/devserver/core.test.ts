@@ -11,7 +11,7 @@ import { ApplicationFailure, TerminatedFailure, TimeoutFailure } from '@temporal
 import { msToTs } from '@temporalio/common/lib/time.js';
 import { temporal } from '@temporalio/proto';
 import { describe, expect, it } from 'vitest';
-import { onDevserver, useHarness } from './harness.ts';
+import { grpcCode, onDevserver, useHarness } from './harness.ts';
 import * as workflows from './workflows/index.ts';
 
 const DAY = 24 * 3600 * 1000;
@@ -23,15 +23,6 @@ const h = useHarness('timeSkipping');
 
 const start = <A extends unknown[]>(workflow: (...args: A) => Promise<unknown>, args: A, prefix = workflow.name) =>
   h.env.client.workflow.start(workflow, { args, taskQueue: h.taskQueue, workflowId: h.id(prefix) }).then(h.track);
-
-async function grpcCode(promise: Promise<unknown>): Promise<number | undefined> {
-  try {
-    await promise;
-    return undefined;
-  } catch (err) {
-    return (err as { code?: number }).code;
-  }
-}
 
 async function eventTypes(handle: { fetchHistory(): Promise<temporal.api.history.v1.IHistory> }) {
   const history = await handle.fetchHistory();

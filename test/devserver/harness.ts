@@ -144,3 +144,13 @@ function searchAttributeEnum(type: string): number {
   const order = ['TEXT', 'KEYWORD', 'INT', 'DOUBLE', 'BOOL', 'DATETIME', 'KEYWORD_LIST'];
   return order.indexOf(type) + 1;
 }
+
+/** The gRPC status code a call failed with, or undefined if it succeeded. */
+export async function grpcCode(promise: Promise<unknown>): Promise<number | undefined> {
+  try {
+    await promise;
+    return undefined;
+  } catch (err) {
+    return (err as { code?: number }).code;
+  }
+}

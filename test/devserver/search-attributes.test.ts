@@ -3,7 +3,7 @@ import { defineSearchAttributeKey } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readWorkflowActions } from '../../devserver/index.ts';
-import { onDevserver, useHarness } from './harness.ts';
+import { grpcCode, onDevserver, useHarness } from './harness.ts';
 import * as workflows from './workflows/index.ts';
 
 /**
@@ -23,15 +23,6 @@ const h = useHarness(
   ],
   ['--suggest-continue-as-new-after', String(SUGGEST_AFTER)],
 );
-
-async function grpcCode(promise: Promise<unknown>): Promise<number | undefined> {
-  try {
-    await promise;
-    return undefined;
-  } catch (err) {
-    return (err as { code?: number }).code;
-  }
-}
 
 /** A query returns only after the workflow task in flight completed: a way to wait for an upsert. */
 async function settled(workflowId: string): Promise<void> {

@@ -43,9 +43,10 @@ describe('reconcile', () => {
     ]);
   });
 
-  it('does not call the waker when nobody needs waking', async () => {
+  it('leaves users alone once their workflow has checked since their news', async () => {
+    await database.query(`update users set checked_at = $1, updated_at = $1`, [now]);
     const waker = new RecordingWaker();
-    expect(await reconcile(database, waker, { now, limit: 0 })).toBe(0);
+    expect(await reconcile(database, waker, { now })).toBe(0);
     expect(waker.calls).toEqual([]);
   });
 });
