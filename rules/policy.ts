@@ -5,6 +5,7 @@ import { DEFAULT_PAYMENT_EVENTS } from './events.ts';
 import { moneyCents } from './money.ts';
 import { isContactTrait } from './contact-traits.ts';
 import { checkCampaigns, MessagingShape } from './campaigns.ts';
+import { CostsSchema } from './costs.ts';
 
 export const STAGES = ['new', 'active', 'silent', 'churned', 'paying'] as const;
 export type Stage = (typeof STAGES)[number];
@@ -245,6 +246,8 @@ export const PolicySchema = strict(
     stages: z.array(StageRuleSchema, { error: 'expected a list of stages' }).min(1, 'a policy needs at least one stage'),
     triggers: z.array(TriggerSchema, { error: 'expected a list of triggers' }).default([]),
     ...MessagingShape,
+    /** Unit cost per message by channel, for the rescue reports' cost per incremental rescue. */
+    costs: CostsSchema.optional(),
   },
   'key',
 ).check((ctx) => {
@@ -256,3 +259,4 @@ export const PolicySchema = strict(
 export type Policy = z.infer<typeof PolicySchema>;
 
 export { parsePolicy, PolicyError, type PolicyIssue } from './parse.ts';
+export { CostsSchema, NO_COSTS, type Costs } from './costs.ts';
