@@ -94,6 +94,9 @@ function campaignReport(campaign: string, armData: ArmData[], data: ReportData, 
   };
   const group = (arm: ArmData): Group => ({ name: arm.arm, n: arm.decided, rescued: arm.rescued, cost: costOf(messagesOf(arm.arm)), returnDays: arm.returnDays });
   const control = holdout && holdout.decided > 0 ? group(holdout) : undefined;
+  // A planned effect that would lift the holdout's rate past 100% sizes nothing: power falls back to the observed lifts.
+  const sizable = !control || options.minimumDetectableEffect === undefined || control.rescued / control.n + options.minimumDetectableEffect <= 1;
+  const compareOptions = sizable ? options : { ...options, minimumDetectableEffect: undefined };
 
   const arms: ArmRow[] = groups.map((arm) => {
     const rows = messagesOf(arm.arm);
@@ -104,7 +107,7 @@ function campaignReport(campaign: string, armData: ArmData[], data: ReportData, 
       pending: arm.assigned - arm.decided,
       channels: channelsOf(arm),
       messages: rows.reduce(addMessages, NO_MESSAGES),
-      ...(arm.holdout ? alone(group(arm), options, 'baseline') : compare(group(arm), control, options)),
+      ...(arm.holdout ? alone(group(arm), options, 'baseline') : compare(group(arm), control, compareOptions)),
       revenueAfterRescue: cents(arm.revenue),
       revenuePerUser: arm.decided > 0 ? Math.round((arm.revenue / arm.decided) * 10_000) / 10_000 : null,
     };
@@ -128,7 +131,7 @@ function campaignReport(campaign: string, armData: ArmData[], data: ReportData, 
         arms: using.map((a) => a.arm),
         messages: onChannel.reduce(addMessages, NO_MESSAGES),
         channelCost: costOf(onChannel),
-        ...compare(pooled, control, options),
+        ...compare(pooled, control, compareOptions),
       },
     ];
   });
@@ -140,7 +143,7 @@ function campaignReport(campaign: string, armData: ArmData[], data: ReportData, 
     arms,
     channels,
     returnCurve: groups.filter((g) => g.decided > 0).map((g) => returnCurve(g, windowDays)),
-    power: powerNote(groups, holdout, options),
+    power: powerNote(arms, holdout, options),
   };
 }
 
@@ -197,46 +200,28 @@ function returnCurve(arm: ArmData, windowDays: number): ReturnCurve {
 const pct = (rate: number) => `${(rate * 100).toFixed(1)}%`;
 const points = (effect: number) => `${(effect * 100).toFixed(1)} percentage points`;
 
-function powerNote(groups: ArmData[], holdout: ArmData | undefined, options: ResolvedOptions): PowerNote {
+function powerNote(arms: ArmRow[], holdout: ArmData | undefined, options: ResolvedOptions): PowerNote {
   const mde = options.minimumDetectableEffect ?? null;
-  const smallestGroup = Math.min(...groups.map((g) => g.decided));
+  const smallestGroup = Math.min(...arms.map((a) => a.n));
+  const note = (baseRate: number | null, requiredPerArm: number | null, message: string): PowerNote => ({ minimumDetectableEffect: mde, baseRate, requiredPerArm, smallestGroup, message });
   if (!holdout || holdout.decided === 0) {
-    return {
-      minimumDetectableEffect: mde,
-      baseRate: null,
-      requiredPerArm: null,
-      smallestGroup,
-      message: holdout ? 'no holdout rescue is decided yet: no lift can be estimated' : 'the campaign has no holdout: no lift can be estimated',
-    };
+    return note(null, null, holdout ? 'no holdout rescue is decided yet: no lift can be estimated' : 'the campaign has no holdout: no lift can be estimated');
   }
   const baseRate = holdout.rescued / holdout.decided;
   if (mde === null) {
-    return {
-      minimumDetectableEffect: null,
-      baseRate,
-      requiredPerArm: null,
-      smallestGroup,
-      message: "no minimum detectable effect set: each arm's power is judged on its own observed lift (set one, e.g. --mde 0.02)",
-    };
+    return note(baseRate, null, "no minimum detectable effect set: each arm's power is judged on its own observed lift (set one, e.g. --mde 0.02)");
   }
   if (baseRate + mde > 1) {
-    return {
-      minimumDetectableEffect: mde,
-      baseRate,
-      requiredPerArm: null,
-      smallestGroup,
-      message: `the holdout's rate ${pct(baseRate)} plus ${points(mde)} is above 100%: no sample size applies`,
-    };
+    return note(baseRate, null, `the holdout's rate ${pct(baseRate)} plus ${points(mde)} is above 100%: power is judged on each arm's observed lift instead`);
   }
   const requiredPerArm = sampleSizePerArm({ baseRate, minimumDetectableEffect: mde, alpha: 1 - options.confidence });
-  const enough = smallestGroup >= requiredPerArm;
-  return {
-    minimumDetectableEffect: mde,
+  const weak = arms.filter((a) => a.power?.underpowered || (!a.holdout && a.n === 0));
+  return note(
     baseRate,
     requiredPerArm,
-    smallestGroup,
-    message:
-      `detecting a lift of ${points(mde)} over the holdout's ${pct(baseRate)} at 80% power needs ${requiredPerArm} decided rescues per group; ` +
-      (enough ? `the smallest group has ${smallestGroup}: enough` : `the smallest group has ${smallestGroup}: underpowered, so no winner is declared`),
-  };
+    `detecting a lift of ${points(mde)} over the holdout's ${pct(baseRate)} at 80% power needs ${requiredPerArm} decided rescues in each of two equal groups; ` +
+      (weak.length
+        ? `underpowered, so no winner is declared: ${weak.map((a) => `${a.arm} (${a.n} decided${a.power ? `, power ${pct(a.power.achievedPower)}` : ''})`).join(', ')}`
+        : `every arm has the users to detect it (smallest group ${smallestGroup})`),
+  );
 }
