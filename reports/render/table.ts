@@ -1,8 +1,18 @@
 import type { RescueReport } from '../schema.ts';
 import { groupLabel, costPerRescueText, costsText, daysText, filtersText, liftText, money, percent, pValueText, rateText, relativeLiftText, verdictText } from './format.ts';
 
+/**
+ * A cell on one line with nothing the terminal would act on: names are data, and a line break or an
+ * escape sequence in one must neither break the table nor reach the terminal.
+ */
+function printable(cell: string): string {
+  // eslint-disable-next-line no-control-regex
+  return cell.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) => (ch === '\n' ? '\\n' : ch === '\r' ? '\\r' : ch === '\t' ? '\\t' : `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`));
+}
+
 /** Columns padded to their widest cell; numbers right-aligned, text left-aligned. */
-function align(header: string[], rows: string[][], numeric: boolean[]): string {
+function align(header: string[], cells: string[][], numeric: boolean[]): string {
+  const rows = cells.map((row) => row.map(printable));
   const width = header.map((h, i) => Math.max(h.length, ...rows.map((r) => [...r[i]!].length)));
   const line = (cells: string[]) =>
     cells
@@ -17,11 +27,11 @@ function align(header: string[], rows: string[][], numeric: boolean[]): string {
 
 export function renderTable(report: RescueReport): string {
   const conf = percent(report.confidence, 0);
-  const out: string[] = [`Rescue report — ${filtersText(report)}`, `${conf} intervals; ${costsText(report)}; revenue within ${report.revenueDays} days of the return`];
+  const out: string[] = [printable(`Rescue report — ${filtersText(report)}`), `${conf} intervals; ${costsText(report)}; revenue within ${report.revenueDays} days of the return`];
   if (!report.campaigns.length) out.push('', 'no rescues match.');
   for (const c of report.campaigns) {
     const currency = report.costs.currency;
-    out.push('', `campaign ${c.campaign} (window ${c.windowDays} days)`, '');
+    out.push('', printable(`campaign ${c.campaign}`) + ` (window ${c.windowDays} days)`, '');
     out.push(
       align(
         ['arm', 'assigned', 'pending', 'n', 'sent', 'delivered', 'failed', 'rescued', `rate [${conf}]`, `lift vs holdout [${conf}]`, 'relative', 'p', 'cost', 'cost / incremental rescue', 'median return', 'revenue', 'verdict'],
@@ -72,7 +82,7 @@ export function renderTable(report: RescueReport): string {
         ),
       );
     }
-    out.push('', `power: ${c.power.message}`);
+    out.push('', printable(`power: ${c.power.message}`));
   }
   return out.join('\n') + '\n';
 }
