@@ -1,6 +1,7 @@
 import { simpleParser, type ParsedMail } from 'mailparser';
 import type { AddressInfo } from 'node:net';
-import { SMTPServer, type SMTPServerSession } from 'smtp-server';
+import { SMTPServer } from 'smtp-server';
+import { faultDice, type FaultKind, type RandomFaults } from './faults.ts';
 
 export interface ReceivedMail {
   envelopeFrom: string;
@@ -39,6 +40,8 @@ export interface SmtpSink {
   clearFaults(): void;
   /** Message-IDs seen more than once. */
   duplicateMessageIds(): string[];
+  /** Random faults injected so far (the `faults` option), by kind. */
+  readonly faultsInjected: Readonly<Record<FaultKind, number>>;
   clear(): void;
   close(): Promise<void>;
 }
@@ -47,6 +50,14 @@ export interface SmtpSinkOptions {
   port?: number;
   /** Called for each bounce of an address registered with `bounce()`: wire it to recordEmailBounce. */
   onBounce?: (bounce: { messageId: string; recipient: string }) => Promise<unknown> | unknown;
+  /**
+   * Seeded random faults on `rate` of deliveries: `error` answers 451 after DATA; `timeout` takes
+   * the message, keeps it or not (a coin), and never answers; `dropped` keeps it and closes the
+   * connection unanswered. Runs beside failNext/dropNext, which go first.
+   */
+  faults?: RandomFaults;
+  /** Called with each message kept, before the sender hears anything; awaited. */
+  onMessage?: (mail: ReceivedMail) => Promise<unknown> | unknown;
 }
 
 /** An in-process SMTP server that keeps what it receives, for `npm start` and tests. */
@@ -56,6 +67,9 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
   let drops = 0;
   const bouncing = new Set<string>();
   const queuedBounces: { messageId: string; recipient: string }[] = [];
+  const dice = faultDice(options.faults);
+  /** Sessions left waiting for an answer that never comes: cut when the sink closes. */
+  const hung = new Set<string>();
 
   // Worded like real servers, which quote the recipient.
   const refusal = (fault: SmtpFault, recipient = '') =>
@@ -74,13 +88,14 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     },
     onData(stream, session, callback) {
       const fault = faults[0]?.stage !== 'rcpt' ? faults.shift() : undefined;
-      if (fault) {
-        stream.on('end', () => callback(refusal(fault)));
+      const random = fault ? undefined : dice.roll();
+      if (fault || random === 'error') {
+        stream.on('end', () => callback(refusal(fault ?? { code: 451 })));
         stream.resume();
         return;
       }
       simpleParser(stream)
-        .then((parsed) => {
+        .then(async (parsed) => {
           const mail: ReceivedMail = {
             envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
             envelopeTo: session.envelope.rcptTo.map((r) => r.address),
@@ -91,10 +106,19 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
             parsed,
             receivedAt: new Date(),
           };
-          messages.push(mail);
-          if (drops > 0) {
-            drops--;
-            return dropConnection(server, session);
+          // A server that goes silent may or may not have committed the message.
+          const kept = random !== 'timeout' || dice.coin();
+          if (kept) {
+            messages.push(mail);
+            await options.onMessage?.(mail);
+          }
+          if (random === 'timeout') {
+            hung.add(session.id);
+            return;
+          }
+          if (random === 'dropped' || drops > 0) {
+            if (random !== 'dropped') drops--;
+            return dropConnection(server, session.id);
           }
           callback();
           for (const recipient of mail.envelopeTo) {
@@ -127,6 +151,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
       for (const m of messages) if (m.messageId) seen.set(m.messageId, (seen.get(m.messageId) ?? 0) + 1);
       return [...seen].filter(([, n]) => n > 1).map(([id]) => id);
     },
+    faultsInjected: dice.injected,
     clearFaults: () => {
       faults.length = 0;
       drops = 0;
@@ -138,14 +163,17 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
       bouncing.clear();
       queuedBounces.length = 0;
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () => {
+      for (const id of hung) dropConnection(server, id);
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }
 
 /** The message is stored, but the sender never hears "250 OK": the accepted-then-dropped fault. */
-function dropConnection(server: SMTPServer, session: SMTPServerSession): void {
+function dropConnection(server: SMTPServer, sessionId: string): void {
   const connections = (server as unknown as { connections: Set<{ id: string; _socket?: { destroy(): void } }> }).connections;
   for (const connection of connections) {
-    if (connection.id === session.id) connection._socket?.destroy();
+    if (connection.id === sessionId) connection._socket?.destroy();
   }
 }

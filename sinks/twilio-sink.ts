@@ -1,7 +1,9 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import type { Socket } from 'node:net';
 import twilio from 'twilio';
+import { faultDice, type FaultKind, type RandomFaults } from './faults.ts';
 
 export interface SinkSms {
   sid: string;
@@ -44,6 +46,8 @@ export interface TwilioSink {
   resumeCallbacks(): void;
   /** Resolves when every status callback sent so far has been answered. */
   settled(): Promise<void>;
+  /** Random faults injected so far (the `faults` option), by kind. */
+  readonly faultsInjected: Readonly<Record<FaultKind, number>>;
   clear(): void;
   close(): Promise<void>;
 }
@@ -52,8 +56,22 @@ const E164 = /^\+[1-9]\d{6,14}$/;
 const STOP = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'REVOKE', 'OPTOUT']);
 const START = new Set(['START', 'UNSTOP', 'YES']);
 
+export interface TwilioSinkOptions {
+  accountSid?: string;
+  authToken?: string;
+  port?: number;
+  /**
+   * Seeded random faults on `rate` of creates: `error` answers 500, 503 or 429 and creates nothing;
+   * `timeout` creates the message or not (a coin) and never answers; `dropped` creates it and
+   * closes the connection unanswered. Runs beside failNext/dropNext, which go first.
+   */
+  faults?: RandomFaults;
+  /** Called with each message created, before the client hears anything; awaited. */
+  onMessage?: (sms: SinkSms) => Promise<unknown> | unknown;
+}
+
 /** A local HTTP service speaking the part of Twilio's Messages API Lifeline uses. */
-export async function startTwilioSink(options: { accountSid?: string; authToken?: string; port?: number } = {}): Promise<TwilioSink> {
+export async function startTwilioSink(options: TwilioSinkOptions = {}): Promise<TwilioSink> {
   const accountSid = options.accountSid ?? `AC${randomBytes(16).toString('hex')}`;
   const authToken = options.authToken ?? randomBytes(16).toString('hex');
   const messages: SinkSms[] = [];
@@ -64,6 +82,9 @@ export async function startTwilioSink(options: { accountSid?: string; authToken?
   const failures: number[] = [];
   let drops = 0;
   let gate: { promise: Promise<void>; open: () => void } | undefined;
+  const dice = faultDice(options.faults);
+  /** Requests left without an answer: cut when the sink closes. */
+  const hung = new Set<Socket>();
 
   const app: FastifyInstance = Fastify({ logger: false });
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) =>
@@ -80,30 +101,50 @@ export async function startTwilioSink(options: { accountSid?: string; authToken?
     }
     const failure = failures.shift();
     if (failure !== undefined) return error(reply, failure, 20500, 'Internal Server Error (sink fault)');
+    const random = dice.roll();
+    if (random === 'error') {
+      const status = dice.pick([500, 503, 429]);
+      return status === 429 ? error(reply, 429, 20429, 'Too Many Requests (sink fault)') : error(reply, status, 20500, 'Internal Server Error (sink fault)');
+    }
+    /** No answer at all: the client times out (or hears the connection close) and cannot know what happened. */
+    const silence = (kind: 'timeout' | 'dropped') => {
+      if (kind === 'timeout') hung.add(request.raw.socket);
+      else request.raw.socket.destroy();
+      return reply.hijack();
+    };
 
     const form = request.body ?? {};
     const to = form.To ?? '';
     const from = form.From ?? form.MessagingServiceSid ?? '';
-    if (!E164.test(to)) return error(reply, 400, 21211, `The 'To' number ${to} is not a valid phone number.`);
-    if (!from) return error(reply, 400, 21603, "A 'From' or 'MessagingServiceSid' parameter is required to send a message");
-    if (!form.Body) return error(reply, 400, 21602, 'Message body is required.');
-    if (optedOut.has(to)) return error(reply, 400, 21610, 'Attempt to send to unsubscribed recipient');
+    const invalid: [code: number, message: string] | undefined = !E164.test(to)
+      ? [21211, `The 'To' number ${to} is not a valid phone number.`]
+      : !from
+        ? [21603, "A 'From' or 'MessagingServiceSid' parameter is required to send a message"]
+        : !form.Body
+          ? [21602, 'Message body is required.']
+          : optedOut.has(to)
+            ? [21610, 'Attempt to send to unsubscribed recipient']
+            : undefined;
+    if (invalid) return random ? silence(random) : error(reply, 400, ...invalid);
+    // A provider that goes silent may or may not have created the message.
+    if (random === 'timeout' && !dice.coin()) return silence(random);
 
     const sms: SinkSms = {
       sid: `SM${randomBytes(16).toString('hex')}`,
       accountSid,
       to,
       from,
-      body: form.Body,
+      body: form.Body!,
       statusCallback: form.StatusCallback,
       status: 'queued',
     };
     messages.push(sms);
+    await options.onMessage?.(sms);
     if (sms.statusCallback) track(deliver(sms));
+    if (random) return silence(random);
     if (drops > 0) {
       drops--;
-      request.raw.socket.destroy();
-      return reply.hijack();
+      return silence('dropped');
     }
     return reply.code(201).send({
       sid: sms.sid,
@@ -239,6 +280,10 @@ export async function startTwilioSink(options: { accountSid?: string; authToken?
       optedOut.clear();
       unreachable.clear();
     },
-    close: () => app.close(),
+    faultsInjected: dice.injected,
+    close: async () => {
+      for (const socket of hung) socket.destroy();
+      await app.close();
+    },
   };
 }

@@ -5,13 +5,20 @@ import type { ProviderOutcome } from './outcome.ts';
 /**
  * A pooled SMTP transport for sendMessage. `maxRequeues: 0`: nodemailer's pool would otherwise
  * resend a message on its own when a connection closes mid-delivery; Temporal owns retries.
+ * `timeoutMs` bounds each wait on the server (connect, greeting, every reply); nodemailer's own
+ * default of ten minutes would outlast the rescue's one-minute activity timeout, so the activity
+ * would be retried while its first attempt still waited, instead of recording why it failed.
  */
-export function createMailTransport(url: string, options: { maxConnections?: number } = {}): Transporter {
+export function createMailTransport(url: string, options: { maxConnections?: number; timeoutMs?: number } = {}): Transporter {
   const parsed = new URL(url);
+  const timeout = options.timeoutMs ?? 30_000;
   return nodemailer.createTransport({
     pool: true,
     maxConnections: options.maxConnections ?? 5,
     maxRequeues: 0,
+    connectionTimeout: Math.min(timeout, 15_000),
+    greetingTimeout: Math.min(timeout, 15_000),
+    socketTimeout: timeout,
     host: parsed.hostname,
     port: Number(parsed.port || (parsed.protocol === 'smtps:' ? 465 : 587)),
     secure: parsed.protocol === 'smtps:',
@@ -21,8 +28,8 @@ export function createMailTransport(url: string, options: { maxConnections?: num
 }
 
 /**
- * The Message-ID for an idempotency key: a resent message carries the same id, so receivers that
- * de-duplicate on Message-ID show it once.
+ * The Message-ID for an idempotency key: stable per (rescue, step), stored in the ledger before the
+ * message leaves, so a bounce or complaint about it finds its row.
  */
 export function messageIdFor(rescueId: string, step: number, domain: string): string {
   const hash = createHash('sha256').update(`${rescueId}\0${step}`).digest('hex').slice(0, 32);
@@ -43,8 +50,15 @@ interface SmtpError {
   command?: string;
   response?: string;
   code?: string;
+  originalCode?: string;
+  timeoutType?: string;
   message?: string;
 }
+
+/** System errors that mean no connection to the server was made. */
+const UNREACHED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+/** Timeouts before the server greeted us: no mail transaction had begun. */
+const BEFORE_TRANSACTION = new Set(['CONNECT_TIMEOUT', 'GREETING_TIMEOUT']);
 
 export async function sendEmail(mailer: Transporter, email: Email): Promise<ProviderOutcome> {
   try {
@@ -59,16 +73,29 @@ export async function sendEmail(mailer: Transporter, email: Email): Promise<Prov
     });
     return { kind: 'sent', providerId: email.messageId };
   } catch (error) {
-    const e = error as SmtpError;
-    const code = e.responseCode;
-    const said = `smtp ${code ?? e.code ?? 'error'}${e.command ? ` at ${e.command}` : ''}: ${(e.response ?? e.message ?? '').slice(0, 200)}`;
-    if (code !== undefined && code >= 500) {
-      // A 5xx for the recipient is a hard bounce; any other 5xx (content, policy) fails this message only.
-      return e.command === 'RCPT TO'
-        ? { kind: 'rejected', status: 'bounced', reason: said, suppress: 'bounced' }
-        : { kind: 'rejected', status: 'failed', reason: said };
-    }
-    // A 4xx reply means the server did not take it; a dropped connection may have. The same Message-ID is sent again either way.
-    return { kind: 'retry', reason: said, notSent: code !== undefined };
+    return smtpFailure(error as SmtpError);
   }
+}
+
+/**
+ * Which SMTP failures prove the server did not take the message. A reply code is an answer: 5xx
+ * refuses (for the recipient: a hard bounce), 4xx asks to retry. No reply is proof only when no
+ * connection was made, or nodemailer refused before talking to the server. Any other silence (a
+ * timeout, a connection closed while the message or its final reply was in flight) may follow a
+ * message the server kept, RFC 1047's duplicate case, so it is reported as unknown and not resent.
+ */
+export function smtpFailure(e: SmtpError): ProviderOutcome {
+  const code = e.responseCode;
+  const said = `smtp ${code ?? e.originalCode ?? e.code ?? 'error'}${e.command ? ` at ${e.command}` : ''}: ${(e.response ?? e.message ?? '').slice(0, 200)}`;
+  if (code !== undefined && code >= 500) {
+    return e.command === 'RCPT TO'
+      ? { kind: 'rejected', status: 'bounced', reason: said, suppress: 'bounced' }
+      : { kind: 'rejected', status: 'failed', reason: said };
+  }
+  if (code !== undefined && code >= 400) return { kind: 'retry', reason: said };
+  // Refused by nodemailer itself (no recipient, an oversized message): it will not get better.
+  if (e.code === 'EENVELOPE' || e.code === 'EMESSAGE') return { kind: 'rejected', status: 'failed', reason: said };
+  const neverReached =
+    e.command === 'API' || (e.originalCode !== undefined && UNREACHED.has(e.originalCode)) || (e.timeoutType !== undefined && BEFORE_TRANSACTION.has(e.timeoutType));
+  return neverReached ? { kind: 'retry', reason: said } : { kind: 'unknown', reason: said };
 }

@@ -30,8 +30,14 @@ export interface SendMessageDeps {
 
 /** Statuses after which nothing may be sent again for the same (rescue, step). */
 const FINAL = new Set<MessageStatus>(['sent', 'delivered', 'failed', 'bounced', 'undelivered']);
-/** Recorded by sendMessage when a retry cannot know whether an SMS went out. */
+/**
+ * The prefix of the reason recorded when sendMessage cannot know whether an email or SMS went out
+ * (`unknown_outcome: <what the provider call came to>`). Such a row is failed but not permanent:
+ * the workflow does not fall back, which could contact the user twice.
+ */
 export const UNKNOWN_OUTCOME = 'unknown_outcome';
+export const unknownOutcome = (detail: string) => `${UNKNOWN_OUTCOME}: ${detail}`;
+export const isUnknownOutcome = (reason: string | null | undefined) => reason?.startsWith(UNKNOWN_OUTCOME) === true;
 
 interface LedgerRow {
   id: string;
@@ -53,17 +59,19 @@ type Prepared =
   | { kind: 'send'; id: string; send: () => Promise<ProviderOutcome> };
 
 /**
- * The delivery activity the rescue workflow calls. Exactly-once per (rescueId, step):
+ * The delivery activity the rescue workflow calls. At most once per (rescueId, step):
  *  1. in one transaction: claim the ledger row, lock the user, check suppression and the
  *     frequency cap, look up contact details, render, and mark the row `sending`;
  *  2. call the provider outside any transaction, with the idempotency key;
  *  3. record the outcome.
- * A retry that finds the row final returns it. One that finds it `sending` (the last attempt's
- * outcome is unknown) resends email and webhooks with the same Message-ID / Idempotency-Key, which
- * receivers de-duplicate; Twilio has no idempotency key and listing messages cannot tell ours apart
- * reliably, so SMS is at-most-once: the row becomes failed/unknown_outcome (not permanent, so the
- * workflow does not fall back and double-contact), and the status callback, whose URL names the
- * ledger row, corrects it to sent/delivered if Twilio did take the message.
+ * A retry that finds the row final returns it. Email and SMS are sent again only after a failure
+ * that proves the provider did not take the message (an error answer, no connection): the row
+ * goes back to `queued`. Any other failure (a timeout, a dropped connection), or a retry that finds
+ * the row still `sending` (the last attempt died mid-call), records failed/`unknown_outcome: …`:
+ * neither SMTP nor Twilio can be asked whether they took it, and a resend could deliver it twice.
+ * A provider answer that arrives later still wins: the Twilio status callback (its URL names the
+ * ledger row) or a slow first attempt's success moves the row to sent/delivered. Webhooks resend
+ * under the same Idempotency-Key, which their receivers de-duplicate.
  */
 export function createSendMessage(deps: SendMessageDeps) {
   const now = deps.now ?? (() => new Date());
@@ -111,7 +119,7 @@ export function createSendMessage(deps: SendMessageDeps) {
     };
 
     const resend = row.status === 'sending';
-    if (resend && input.channel === 'sms') return finish('failed', UNKNOWN_OUTCOME, false);
+    if (resend && input.channel !== 'webhook') return finish('failed', unknownOutcome('an earlier attempt ended during the provider call'), false);
 
     // The user's row lock serialises every send to this user, so two campaigns cannot both pass the cap.
     const [user] = await query<{ traits: Record<string, unknown> }>(`select traits from users where id = $1 for update`, [input.userId]);
@@ -209,23 +217,18 @@ export function createSendMessage(deps: SendMessageDeps) {
 
   async function record(id: string, input: SendMessageInput, raw: ProviderOutcome): Promise<SendResult> {
     const at = now();
-    const outcome = raw.kind === 'sent' ? raw : { ...raw, reason: redact(raw.reason) };
+    const outcome: ProviderOutcome = raw.kind === 'sent' ? raw : { ...raw, reason: redact(raw.reason) };
     switch (outcome.kind) {
       case 'sent': {
         const [moved] = await deps.database.query<LedgerRow>(
           `update messages set status = 'sent', reason = null, provider_id = coalesce($2, provider_id), updated_at = $3
-           where id = $1 and status in ('sending', 'queued')
+           where id = $1 and (status in ('sending', 'queued') or (status = 'failed' and starts_with(reason, '${UNKNOWN_OUTCOME}')))
            returning id::text as id, status, reason, provider_id, user_id, campaign, channel`,
           [id, outcome.providerId ?? null, at],
         );
-        if (moved) return resultOf(moved);
-        // A callback or bounce moved the row on first (delivered, bounced): that is the truth to report.
-        // A second statement, so it reads what that transaction committed.
-        const [current] = await deps.database.query<LedgerRow>(
-          `select id::text as id, status, reason, provider_id, user_id, campaign, channel from messages where id = $1`,
-          [id],
-        );
-        return resultOf(current!);
+        // A slow attempt whose retry already recorded the outcome unknown corrects it above; a callback
+        // or bounce that moved the row on first (delivered, bounced) is the truth to report.
+        return moved ? resultOf(moved) : current(id);
       }
       case 'rejected':
         await deps.database.transaction(async (query) => {
@@ -236,17 +239,38 @@ export function createSendMessage(deps: SendMessageDeps) {
       case 'retry':
         // Known not sent: back to queued so the retry checks consent and the cap afresh.
         await deps.database.query(
-          `update messages set status = case when $3 then 'queued' else status end, reason = $2, updated_at = $4
-           where id = $1 and status in ('sending', 'queued')`,
-          [id, outcome.reason, outcome.notSent, at],
+          `update messages set status = 'queued', reason = $2, updated_at = $3 where id = $1 and status in ('sending', 'queued')`,
+          [id, outcome.reason, at],
         );
         throw ApplicationFailure.retryable(outcome.reason, 'ProviderUnavailable');
+      case 'unknown': {
+        if (input.channel === 'webhook') {
+          // Stays `sending`: the retry posts again under the same Idempotency-Key.
+          await deps.database.query(`update messages set reason = $2, updated_at = $3 where id = $1 and status = 'sending'`, [id, outcome.reason, at]);
+          throw ApplicationFailure.retryable(outcome.reason, 'ProviderUnavailable');
+        }
+        const [moved] = await deps.database.query<LedgerRow>(
+          `update messages set status = 'failed', reason = $2, updated_at = $3 where id = $1 and status in ('sending', 'queued')
+           returning id::text as id, status, reason, provider_id, user_id, campaign, channel`,
+          [id, unknownOutcome(outcome.reason), at],
+        );
+        return moved ? resultOf(moved) : current(id);
+      }
     }
+  }
+
+  /** The row as committed now: a second statement, so it reads what a concurrent callback wrote. */
+  async function current(id: string): Promise<SendResult> {
+    const [row] = await deps.database.query<LedgerRow>(
+      `select id::text as id, status, reason, provider_id, user_id, campaign, channel from messages where id = $1`,
+      [id],
+    );
+    return resultOf(row!);
   }
 }
 
 function resultOf(row: LedgerRow): SendResult {
-  const permanent = row.status === 'bounced' || row.status === 'undelivered' || (row.status === 'failed' && row.reason !== UNKNOWN_OUTCOME);
+  const permanent = row.status === 'bounced' || row.status === 'undelivered' || (row.status === 'failed' && !isUnknownOutcome(row.reason));
   return {
     status: row.status,
     ...(row.reason ? { reason: row.reason } : {}),

@@ -32,16 +32,31 @@ export async function sendSms(provider: SmsProvider, sms: Sms): Promise<Provider
     });
     return { kind: 'sent', providerId: message.sid };
   } catch (error) {
-    const e = error as { status?: number; code?: number | string; message?: string };
-    const status = typeof e.status === 'number' ? e.status : undefined;
-    const code = typeof e.code === 'number' ? e.code : undefined;
-    if (code !== undefined && PERMANENT[code]) {
-      return { kind: 'rejected', status: 'failed', reason: PERMANENT[code], ...(code === 21610 ? { suppress: 'sms_stop' as const } : {}) };
-    }
-    if (status !== undefined && status >= 400 && status < 500 && status !== 429) {
-      return { kind: 'rejected', status: 'failed', reason: `twilio ${code ?? status}: ${e.message ?? ''}`.trim() };
-    }
-    // An HTTP answer (5xx, 429) means Twilio created nothing; no answer (reset, timeout) means we cannot know.
-    return { kind: 'retry', reason: `twilio ${code ?? status ?? e.code ?? 'network'}: ${e.message ?? ''}`.trim(), notSent: status !== undefined };
+    return twilioFailure(error as TwilioError);
   }
+}
+
+interface TwilioError {
+  status?: number;
+  code?: number | string;
+  message?: string;
+}
+
+/**
+ * An HTTP answer is proof: Twilio creates nothing when it answers 4xx, 5xx or 429. Without an
+ * answer only a refused connection proves nothing was created; a timeout or a reset may come
+ * after Twilio created the message, so the outcome is unknown (its status callback may settle it).
+ */
+export function twilioFailure(e: TwilioError): ProviderOutcome {
+  const status = typeof e.status === 'number' ? e.status : undefined;
+  const code = typeof e.code === 'number' ? e.code : undefined;
+  if (code !== undefined && PERMANENT[code]) {
+    return { kind: 'rejected', status: 'failed', reason: PERMANENT[code], ...(code === 21610 ? { suppress: 'sms_stop' as const } : {}) };
+  }
+  if (status !== undefined && status >= 400 && status < 500 && status !== 429) {
+    return { kind: 'rejected', status: 'failed', reason: `twilio ${code ?? status}: ${e.message ?? ''}`.trim() };
+  }
+  const reason = `twilio ${code ?? status ?? e.code ?? 'network'}: ${e.message ?? ''}`.trim();
+  if (status !== undefined || e.code === 'ECONNREFUSED') return { kind: 'retry', reason };
+  return { kind: 'unknown', reason };
 }

@@ -27,7 +27,7 @@ export async function postWebhook(
       signal: AbortSignal.timeout(options.timeoutMs),
     });
   } catch (error) {
-    return { kind: 'retry', reason: `webhook ${url}: ${error instanceof Error ? error.message : String(error)}`, notSent: false };
+    return { kind: 'unknown', reason: `webhook ${url}: ${error instanceof Error ? error.message : String(error)}` };
   }
   await response.body?.cancel();
   if (response.ok) return { kind: 'sent' };
@@ -36,5 +36,6 @@ export async function postWebhook(
   if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
     return { kind: 'rejected', status: 'failed', reason };
   }
-  return { kind: 'retry', reason, notSent: false };
+  // The receiver may have acted before failing: resent under the same Idempotency-Key.
+  return { kind: 'unknown', reason };
 }

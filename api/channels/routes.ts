@@ -75,7 +75,7 @@ export async function channelRoutes(app: FastifyInstance, deps: ChannelRouteDeps
                 provider_id = coalesce(provider_id, $1), updated_at = now()
          where channel = 'sms'
            and (provider_id = $1 or (id = $2::bigint and provider_id is null))
-           and (status in ('queued', 'sending') or (status = 'sent' and $3 <> 'sent') or (status = 'failed' and reason = $5))
+           and (status in ('queued', 'sending') or (status = 'sent' and $3 <> 'sent') or (status = 'failed' and starts_with(reason, $5)))
          returning user_id`,
         [sid, ledgerId, status, reason, UNKNOWN_OUTCOME],
       );

@@ -1,7 +1,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Transporter } from 'nodemailer';
+import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { messageIdFor } from '../../activities/channels/email.ts';
+import { createMailTransport, messageIdFor } from '../../activities/channels/email.ts';
 import { signWebhook } from '../../activities/signature.ts';
 import { addUser, BOUNCE_SECRET, deferred, emailInput, ledger, startRig, suppressionsOf, type Rig } from './support.ts';
 
@@ -53,7 +54,7 @@ describe('email through sendMessage to a real SMTP server', () => {
     expect(await ledger(rig.database, 'rescue:e1:winback:1')).toMatchObject({ status: 'sent', provider_id: messageId, attempts: 1 });
   });
 
-  it('sends exactly once after a crash between claiming the row and calling SMTP', async () => {
+  it('after a crash during the SMTP call the retry records the outcome unknown and sends nothing', async () => {
     await addUser(rig.database, 'e2', { email: 'crash@example.com' });
     const input = emailInput('e2', 'rescue:e2:winback:1', { template: { subject: 'Hi', body: 'Back?' } });
     const reached = deferred();
@@ -62,24 +63,61 @@ describe('email through sendMessage to a real SMTP server', () => {
     await reached.promise;
     expect(await ledger(rig.database, 'rescue:e2:winback:1')).toMatchObject({ status: 'sending', attempts: 1 });
 
-    expect(await rig.sendMessage(input)).toMatchObject({ status: 'sent' });
-    expect(await rig.sendMessage(input)).toMatchObject({ status: 'sent' });
-    expect(mailTo('crash@example.com')).toHaveLength(1);
-    expect(await ledger(rig.database, 'rescue:e2:winback:1')).toMatchObject({ status: 'sent', attempts: 2 });
+    const unknown = { status: 'failed', reason: 'unknown_outcome: an earlier attempt ended during the provider call', permanent: false };
+    expect(await rig.sendMessage(input)).toMatchObject(unknown);
+    expect(await rig.sendMessage(input)).toMatchObject(unknown);
+    expect(mailTo('crash@example.com')).toHaveLength(0);
+    expect(await ledger(rig.database, 'rescue:e2:winback:1')).toMatchObject({ status: 'failed', attempts: 1 });
   });
 
-  it('resends with the same Message-ID when the server accepted but the connection dropped', async () => {
+  it('accepted then connection dropped: recorded unknown, never resent, so the server holds it once', async () => {
     await addUser(rig.database, 'e3', { email: 'drop@example.com' });
     const input = emailInput('e3', 'rescue:e3:winback:1', { template: { subject: 'Hi', body: 'Back?' } });
     rig.smtp.dropNext(1);
-    const error = await rig.sendMessage(input).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ApplicationFailure);
-    expect((error as ApplicationFailure).nonRetryable).toBe(false);
+    const result = await rig.sendMessage(input);
+    expect(result).toMatchObject({ status: 'failed', reason: expect.stringMatching(/^unknown_outcome: smtp ECONNECTION/), permanent: false });
+    expect(await rig.sendMessage(input)).toEqual(result);
+    expect(mailTo('drop@example.com').map((m) => m.messageId)).toEqual([messageIdFor('rescue:e3:winback:1', 0, 'winback.test')]);
+  });
+
+  it('a refused connection proves nothing was sent: retried, then sent once', async () => {
+    await addUser(rig.database, 'e20', { email: 'refused@example.com' });
+    const input = emailInput('e20', 'rescue:e20:winback:1', { template: { subject: 'Hi', body: 'Back?' } });
+    const closed = await closedPort();
+    const nowhere = createMailTransport(`smtp://127.0.0.1:${closed}?ignoreTLS=true`, { maxConnections: 1, timeoutMs: 2_000 });
+    try {
+      const error = await rig.withDeps({ mailer: nowhere })(input).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ApplicationFailure);
+      expect((error as ApplicationFailure).nonRetryable).toBe(false);
+      expect((error as ApplicationFailure).message).toMatch(/ECONNREFUSED/);
+    } finally {
+      nowhere.close();
+    }
+    expect(await ledger(rig.database, 'rescue:e20:winback:1')).toMatchObject({ status: 'queued' });
     expect(await rig.sendMessage(input)).toMatchObject({ status: 'sent' });
-    // The receiving server holds the same message twice under one Message-ID, which mailbox providers collapse.
-    const copies = mailTo('drop@example.com');
-    expect(copies).toHaveLength(2);
-    expect(new Set(copies.map((m) => m.messageId))).toEqual(new Set([messageIdFor('rescue:e3:winback:1', 0, 'winback.test')]));
+    expect(mailTo('refused@example.com')).toHaveLength(1);
+  });
+
+  it('a slow first attempt that succeeds after its retry recorded the outcome unknown corrects the row to sent', async () => {
+    await addUser(rig.database, 'e21', { email: 'slow@example.com' });
+    const input = emailInput('e21', 'rescue:e21:winback:1', { template: { subject: 'Hi', body: 'Back?' } });
+    const reached = deferred();
+    const release = deferred();
+    const slow = {
+      sendMail: async (mail: object) => {
+        reached.resolve();
+        await release.promise;
+        return rig.mailer.sendMail(mail);
+      },
+    } as unknown as Transporter;
+    const first = rig.withDeps({ mailer: slow })(input);
+    await reached.promise;
+    // Temporal timed the first attempt out and retried: the retry cannot know, and sends nothing.
+    expect(await rig.sendMessage(input)).toMatchObject({ status: 'failed', permanent: false });
+    release.resolve();
+    expect(await first).toMatchObject({ status: 'sent' });
+    expect(await ledger(rig.database, 'rescue:e21:winback:1')).toMatchObject({ status: 'sent', reason: null });
+    expect(mailTo('slow@example.com')).toHaveLength(1);
   });
 
   it('retries a 4xx and sends once', async () => {
@@ -222,3 +260,12 @@ describe('email through sendMessage to a real SMTP server', () => {
     expect(html).toContain('ada@example.com');
   });
 });
+
+/** A port nothing listens on: bound, then released. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
