@@ -2,6 +2,8 @@
 import { Command } from 'commander';
 import { registerPolicyCommands } from './policy.ts';
 import { runApi, runDev, runMigrate, runWorker } from './processes.ts';
+import { simulateCommand } from './simulate.ts';
+import { registerReportCommand } from './report.ts';
 
 const program = new Command('lifeline')
   .description('User lifecycle and churn-rescue engine on Temporal')
@@ -15,6 +17,8 @@ program.command('worker').description('run a worker (needs DATABASE_URL and TEMP
 program.command('api').description('run the HTTP API (needs DATABASE_URL and TEMPORAL_ADDRESS)').action(runApi);
 program.command('migrate').description('apply database migrations').action(runMigrate);
 registerPolicyCommands(program);
+program.addCommand(simulateCommand());
+registerReportCommand(program);
 
 program.parseAsync().catch((error: unknown) => {
   const detail = error instanceof Error ? (process.env.LIFELINE_DEBUG ? (error.stack ?? error.message) : error.message) : String(error);

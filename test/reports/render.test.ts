@@ -90,7 +90,7 @@ describe('renderReport: table', () => {
     expect(body).toHaveLength(2);
     for (const line of body) {
       const chars = [...line];
-      for (const [, end] of spans.slice(0, -1)) expect(chars.slice(end, end + 2).join(''), line).toBe('  ');
+      for (const [, end] of spans.slice(0, -1)) expect(chars.slice(end!, end! + 2).join(''), line).toBe('  ');
       // Numbers are right-aligned: the column's last character is not padding.
       for (const [, end] of spans.slice(1, -1)) expect(chars[end! - 1], line).not.toBe(' ');
     }
