@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { setTimeout as delay } from 'node:timers/promises';
+import type { Transporter } from 'nodemailer';
 import { createActivities } from '../activities/index.ts';
 import type { SendMessageDeps } from '../activities/channels/send-message.ts';
 import { buildApi, type ApiDeps } from '../api/app.ts';
@@ -61,6 +62,8 @@ export async function startSimulationEngine(
      * address as their publicUrl. Sends are stamped with virtual time.
      */
     channels?: { send: Omit<SendMessageDeps, 'database' | 'publicUrl'>; routes: Omit<ChannelRouteDeps, 'database' | 'publicUrl'> };
+    /** Where churn warnings by email go (the team's inbox); without it those warnings fail. */
+    warningMailer?: Transporter;
   },
 ): Promise<SimulationEngine> {
   const policy = { current: parsePolicy(options.policySource) };
@@ -98,6 +101,7 @@ export async function startSimulationEngine(
     activities: createActivities({
       database,
       webhookSecret,
+      ...(options.warningMailer ? { mailer: options.warningMailer } : {}),
       ...(options.channels ? { channels: { now: virtualNow, ...options.channels.send, publicUrl: url } } : {}),
     }),
   });
