@@ -4,6 +4,7 @@ import { HttpError, isDatabaseUnavailable, type ErrorBody } from './errors.ts';
 import type { IngestDeps } from './ingest/deps.ts';
 import { ingestRoutes, LIMITS } from './ingest/routes.ts';
 import { operatorRoutes, type OperatorDeps } from './operator/routes.ts';
+import { reportRoutes } from './reports/routes.ts';
 
 export type ApiDeps = IngestDeps & { operator?: Omit<OperatorDeps, 'database' | 'waker'> } & { channels?: ChannelRouteDeps };
 
@@ -57,6 +58,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   if (deps.operator) {
     const operator = { ...deps.operator, database: deps.database, waker: deps.waker };
     app.register(async (scope) => operatorRoutes(scope, operator));
+    // Analysts' reports take the same admin key.
+    app.register(async (scope) => reportRoutes(scope, { database: deps.database, adminKeys: operator.adminKeys }));
   }
   return app;
 }

@@ -37,6 +37,25 @@ export function adminKeyChecker(adminKeys: readonly string[]): (authorization: s
   };
 }
 
+/**
+ * Pages a browser opens (the HTML report): the admin key as Bearer, or as the password of HTTP Basic
+ * (any user name), so the browser's own sign-in prompt works and the key stays out of URLs.
+ */
+export function adminPageChecker(adminKeys: readonly string[]): (authorization: string | undefined) => void {
+  const known = adminKeys.filter((key) => key.length > 0).map(digest);
+  return (authorization) => {
+    const bearer = authorization ? /^Bearer\s+(\S+)\s*$/i.exec(authorization) : null;
+    const basic = authorization ? /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization) : null;
+    const decoded = basic ? Buffer.from(basic[1]!, 'base64').toString('utf8') : '';
+    const key = bearer ? bearer[1]! : basic && decoded.includes(':') ? decoded.slice(decoded.indexOf(':') + 1) : undefined;
+    if (key === undefined || !matchesAny(known, key)) {
+      throw new HttpError(401, 'unauthorized', 'the admin key is required: as the password of Basic auth (any user name), or Authorization: Bearer <LIFELINE_ADMIN_KEY>', undefined, {
+        'www-authenticate': 'Basic realm="lifeline reports", charset="UTF-8"',
+      });
+    }
+  };
+}
+
 /** Compares against every key, in constant time, so timing reveals neither which key nor how much matched. */
 function matchesAny(known: Buffer[], candidate: string): boolean {
   const given = digest(candidate);

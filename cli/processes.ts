@@ -67,6 +67,7 @@ export async function runDev(): Promise<void> {
   API:        ${engine.url}
   write key:  ${writeKeys[0]}
   admin key:  ${adminKeys[0]}  (for \`lifeline policy preview|apply\`, read from ${join(config.LIFELINE_DATA_DIR, '..')} by default)
+  reports:    ${engine.url}/reports/rescue  (in a browser: any user name, the admin key as password)
   email:      ${mailSink ? `kept by a local SMTP server: ${engine.url}/dev/mail` : 'SMTP_URL'}
   SMS:        ${twilioSink ? `kept by a local Twilio-compatible service at ${twilioSink.url}` : 'Twilio'}
   try:        curl -u ${writeKeys[0]}: ${engine.url}/v1/track -H 'content-type: application/json' \\
