@@ -11,8 +11,9 @@ const STYLE = `
   h3 { font-size: 1rem; margin: 1.25rem 0 .5rem; }
   .meta, .note { color: #555; }
   .charts { display: flex; flex-wrap: wrap; gap: 1.5rem; }
-  figure { margin: 0; }
-  figcaption { font-weight: 600; margin-bottom: .25rem; }
+  figure { margin: 0; width: min-content; }
+  figcaption { color: #444; font-size: .9em; margin-top: .25rem; }
+  .scroll { overflow-x: auto; }
   table { border-collapse: collapse; margin: .5rem 0 1rem; font-variant-numeric: tabular-nums; }
   caption { text-align: left; font-weight: 600; padding: .25rem 0; }
   th, td { border-bottom: 1px solid #e5e5e5; padding: .3rem .6rem; white-space: nowrap; }
@@ -63,13 +64,13 @@ function channelTable(c: CampaignReport, report: RescueReport): string {
 function campaignSection(c: CampaignReport, i: number, report: RescueReport): string {
   return `<section class="campaign" data-campaign="${e(c.campaign)}" aria-labelledby="campaign-${i}">
 <h2 id="campaign-${i}">Campaign ${e(c.campaign)}</h2>
-<p class="note">Attribution window ${e(c.windowDays)} days. ${e(c.power.message)}.</p>
+<p class="note">Attribution window ${e(c.windowDays)} days. Power: ${e(c.power.message)}.</p>
 <div class="charts">
 <figure>${rateChart(c, `rate-${i}`, report.confidence)}<figcaption>Rescue rate per arm with ${e(percent(report.confidence, 0))} intervals; the dashed line is the holdout's rate.</figcaption></figure>
 <figure>${returnCurveChart(c, `curve-${i}`)}<figcaption>Share of users back by days since assignment.</figcaption></figure>
 </div>
-${armTable(c, report)}
-${channelTable(c, report)}
+<div class="scroll">${armTable(c, report)}</div>
+<div class="scroll">${channelTable(c, report)}</div>
 </section>`;
 }
 

@@ -31,8 +31,8 @@ export function rateChart(campaign: CampaignReport, id: string, confidence: numb
     rows.length === 0
       ? 'No rescue is decided yet.'
       : rows.map((a) => `${groupLabel(a)}: ${percent(a.rate!.estimate)}, ${percent(confidence, 0)} interval ${percent(a.rate!.lower)} to ${percent(a.rate!.upper)}`).join('; ') + '.';
-  const [left, right, top, rowHeight] = [170, 30, 20, 34];
-  const width = 680;
+  const [left, right, top, rowHeight] = [150, 50, 20, 34];
+  const width = 540;
   const plotWidth = width - left - right;
   const height = top + Math.max(1, rows.length) * rowHeight + 44;
   const max = niceCeiling(Math.max(0.01, ...rows.map((a) => a.rate!.upper)) * 1.05);
@@ -89,7 +89,7 @@ export function returnCurveChart(campaign: CampaignReport, id: string): string {
       ? 'No rescue is decided yet.'
       : curves.map((c) => `${groupLabel(c)}: ${percent(c.share[c.share.length - 1] ?? 0)} back by day ${c.share.length - 1}`).join('; ') + '.';
   const [left, right, top, bottom] = [56, 150, 16, 46];
-  const [width, height] = [680, 300];
+  const [width, height] = [600, 300];
   const [plotWidth, plotHeight] = [width - left - right, height - top - bottom];
   const max = niceCeiling(Math.max(0.01, ...curves.flatMap((c) => c.share)) * 1.05);
   const x = (day: number) => fixed(left + (day / days) * plotWidth);
