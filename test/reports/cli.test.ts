@@ -18,7 +18,7 @@ let dir: string;
 
 /** `lifeline report …` on the embedded data directory, as a user runs it with no DATABASE_URL. */
 async function lifeline(args: string[]) {
-  const env = { ...process.env, LIFELINE_DATA_DIR: join(dir, 'data') };
+  const env: NodeJS.ProcessEnv = { ...process.env, LIFELINE_DATA_DIR: join(dir, 'data') };
   delete env.DATABASE_URL;
   try {
     const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', cli, ...args], { env, timeout: 120_000 });
