@@ -5,7 +5,7 @@ import { basename, extname } from 'node:path';
 import { renderReport, type ReportFormat } from '../reports/render/index.ts';
 import { formatLiftChecks } from '../sim/planted.ts';
 import { parsePlanted } from '../sim/response.ts';
-import { simulate, type SimulationResult } from '../sim/simulate.ts';
+import { simulate, simulationPolicy, type SimulationResult } from '../sim/simulate.ts';
 
 export interface Io {
   stdout: NodeJS.WritableStream;
@@ -55,6 +55,7 @@ export function simulateCommand(io: Io = { stdout: process.stdout, stderr: proce
       const policySource = opts.policy === undefined ? undefined : await readFile(opts.policy, 'utf8').catch((error: NodeJS.ErrnoException) => {
         throw new Error(`--policy: cannot read ${opts.policy} (${error.code ?? error.message})`);
       });
+      if (policySource !== undefined) simulationPolicy(policySource, basename(opts.policy!));
       const bar = opts.progress
         ? new SingleBar({
             stream: io.stderr,

@@ -21,7 +21,8 @@ export const writeKey = 'simulation-write-key';
 export const taskQueue = 'lifeline-simulation';
 
 try {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  // No shutdown signals: Ctrl+C ends a simulation (and its devserver with it) instead of draining the worker.
+  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
 } catch {
   // Installed already by an earlier file in this process.
 }
@@ -97,6 +98,10 @@ export async function startSimulationEngine(
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
+    // The SDK sizes its workflow cache from the heap limit, assuming less memory per cached workflow
+    // than these take: with thousands of users the heap filled and the process spent its time in GC.
+    // A cache miss only replays a short history.
+    maxCachedWorkflows: 1_000,
     workflowBundle: await workflowBundle(),
     activities: createActivities({
       database,

@@ -119,10 +119,8 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   const planted = options.planted ?? DEFAULT_PLANTED;
   const start = (options.start ?? DEFAULT_START).getTime();
   const seed = options.seed;
-  const policyName = options.policyFile ?? 'policy';
   const policyText = options.policySource ?? defaultPolicySource();
-  const policy = parsePolicy(policyText, policyName);
-  checkSimulatable(policy);
+  const policy = simulationPolicy(policyText, options.policyFile);
 
   const script = scriptPopulation({ users: options.users, days: options.days, seed, mix: SIMULATION_MIX });
   const contacts = new Map<string, SimContacts>(script.users.map((u, i) => [u.id, contactsFor(seed, u.id, i)]));
@@ -311,8 +309,12 @@ async function openSimulationDatabase(url: string | undefined): Promise<Database
   }
 }
 
-/** Simulated users answer email and SMS: an arm that sends webhooks has nobody to reach. */
-function checkSimulatable(policy: Policy): void {
+/**
+ * The policy to simulate, validated (errors name the file, line and column); simulated users answer
+ * email and SMS, so an arm that sends webhooks has nobody to reach.
+ */
+export function simulationPolicy(source: string, file = 'policy'): Policy {
+  const policy = parsePolicy(source, file);
   for (const campaign of policy.campaigns ?? []) {
     for (const arm of campaign.arms) {
       if (arm.steps.some((s) => s.send?.channel === 'webhook')) {
@@ -320,6 +322,7 @@ function checkSimulatable(policy: Policy): void {
       }
     }
   }
+  return policy;
 }
 
 /** Churn-warning webhooks go to a local receiver: nothing leaves the machine. */
