@@ -69,18 +69,19 @@ describe('lifeline report', () => {
     expect((await readFile(out, 'utf8')).split('\r\n')[0]).toMatch(/^campaign,kind,name,/);
   });
 
-  it('names the flag in every mistake and exits 1 before opening the database', async () => {
-    const bad = await lifeline(['report', '--since', 'yesterday', '--mde', '1.5', '--cost', 'sms=-1']);
-    expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain("--cost sms: the cost per message must be a number, 0 or more; got \"-1\"");
+  it('names each flag whose value is wrong, all at once, and exits 1', async () => {
     const options = await lifeline(['report', '--since', 'yesterday', '--mde', '1.5']);
     expect(options.code).toBe(1);
     expect(options.stderr).toContain('--since: must be an ISO 8601 date-time such as 2026-01-31T00:00:00Z');
     expect(options.stderr).toContain('--mde: must be below 1');
+  });
+
+  it('refuses an unknown format and a bad --cost as it reads them', async () => {
     const format = await lifeline(['report', '--format', 'pdf']);
     expect(format.code).toBe(1);
     expect(format.stderr).toMatch(/option '--format <format>' argument 'pdf' is invalid. Allowed choices are table, csv, json, html/);
-    const mde = await lifeline(['report', '--mde', 'lots']);
-    expect(mde.stderr).toContain('--mde must be a number, got "lots"');
+    const cost = await lifeline(['report', '--cost', 'fax=1']);
+    expect(cost.code).toBe(1);
+    expect(cost.stderr).toContain('--cost: unknown channel "fax": channels are email, sms, webhook');
   });
 });
