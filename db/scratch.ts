@@ -2,12 +2,15 @@ import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { migrateDatabase, openDatabase, type Database } from './client.ts';
 
+/** `url` is set on PostgreSQL, for other processes (a worker under test) to connect to the same database. */
+export type ScratchDatabase = Database & { url?: string };
+
 /**
  * A fresh, migrated database that `close` throws away: a new PostgreSQL database created beside
  * `adminUrl` (tests and benchmarks run side by side without sharing rows), or in-memory PGlite
  * when no URL is given.
  */
-export async function openScratchDatabase(adminUrl: string | undefined, prefix: string): Promise<Database> {
+export async function openScratchDatabase(adminUrl: string | undefined, prefix: string): Promise<ScratchDatabase> {
   if (!adminUrl) {
     const database = await openDatabase();
     await migrateDatabase(database);
@@ -22,6 +25,7 @@ export async function openScratchDatabase(adminUrl: string | undefined, prefix: 
   await migrateDatabase(database);
   return {
     ...database,
+    url: url.toString(),
     close: async () => {
       await database.close();
       await admin.unsafe(`drop database if exists ${name} with (force)`);
