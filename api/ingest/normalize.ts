@@ -13,7 +13,8 @@ export interface EventRow {
   id: string;
   userId: string;
   name: string;
-  occurredAt: Date;
+  /** Epoch milliseconds, as every instant here: a Date per message cost ~0.4 ms per 500-message request. */
+  occurredAt: number;
   properties: Record<string, unknown>;
   /** numeric(14,2) as text, exact. */
   revenue: string | null;
@@ -23,9 +24,9 @@ export interface EventRow {
 export interface UserRow {
   id: string;
   traits: Record<string, unknown>;
-  firstSeenAt: Date;
-  lastActiveAt: Date | null;
-  lastPaymentAt: Date | null;
+  firstSeenAt: number;
+  lastActiveAt: number | null;
+  lastPaymentAt: number | null;
 }
 
 export interface Normalized {
@@ -51,14 +52,14 @@ export function normalize(
   const issues: FieldIssue[] = [];
   const events: EventRow[] = [];
   const seenIds = new Set<string>();
-  const traitUpdates: { userId: string; at: Date; traits: Record<string, unknown> }[] = [];
+  const traitUpdates: { userId: string; at: number; traits: Record<string, unknown> }[] = [];
   const users = new Map<string, UserRow>();
   const latest = receivedAt.getTime() + FUTURE_GRACE_MS;
 
   for (const { message, path } of messages) {
     if (message.type === 'group' || message.type === 'alias') continue;
-    const at = message.timestamp ? new Date(message.timestamp) : receivedAt;
-    if (at.getTime() > latest) {
+    const at = message.timestamp ? Date.parse(message.timestamp) : receivedAt.getTime();
+    if (at > latest) {
       issues.push({
         field: `${path}timestamp`,
         rule: 'not_in_future',
@@ -96,13 +97,13 @@ export function normalize(
       properties,
       revenue: revenue === undefined || revenue === null ? null : typeof revenue === 'number' ? revenue.toFixed(2) : String(revenue),
     });
-    if (kinds.isActivity(name) && (!user.lastActiveAt || at > user.lastActiveAt)) user.lastActiveAt = at;
-    if (kinds.isPayment(name) && (!user.lastPaymentAt || at > user.lastPaymentAt)) user.lastPaymentAt = at;
+    if (kinds.isActivity(name) && (user.lastActiveAt === null || at > user.lastActiveAt)) user.lastActiveAt = at;
+    if (kinds.isPayment(name) && (user.lastPaymentAt === null || at > user.lastPaymentAt)) user.lastPaymentAt = at;
   }
   if (issues.length) return { ok: false, issues };
 
   // Later traits win, as they would had the messages arrived one by one in time order.
-  traitUpdates.sort((a, b) => a.at.getTime() - b.at.getTime());
+  traitUpdates.sort((a, b) => a.at - b.at);
   for (const update of traitUpdates) Object.assign(users.get(update.userId)!.traits, update.traits);
 
   return { ok: true, value: { events, users: [...users.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)) } };

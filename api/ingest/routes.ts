@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { writeKeyChecker } from '../auth.ts';
 import { fieldPath, HttpError, type FieldIssue } from '../errors.ts';
 import { stderrLog, type IngestDeps } from './deps.ts';
+import { plainTrack } from './fast-path.ts';
 import { normalize, type Located } from './normalize.ts';
 import { batchMessage, batchRequest, identifyMessage, trackMessage } from './schema.ts';
 import { exceedsJsonBytes } from './size.ts';
@@ -96,6 +97,11 @@ function parseBatch(request: FastifyRequest): Located[] {
       throw new HttpError(413, 'payload_too_large', `${path} is larger than ${LIMITS.message} bytes`, [
         { field: path, rule: 'max_message_bytes', message: `must serialise to at most ${LIMITS.message} bytes` },
       ]);
+    }
+    const track = plainTrack(item);
+    if (track) {
+      located.push({ message: track, path: `${path}.` });
+      return;
     }
     if (typeof item !== 'object' || item === null || Array.isArray(item)) {
       issues.push({ field: path, rule: 'invalid_type', message: 'must be a JSON object (a Segment message)' });

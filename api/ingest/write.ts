@@ -120,15 +120,15 @@ interface Row {
 /** Writes one request atomically: all of its rows commit, or none do. */
 export async function writeIngest(database: Database, input: Normalized, receivedAt: Date): Promise<WriteResult> {
   const events = JSON.stringify(
-    input.events.map((event) => [event.id, event.userId, event.name, event.occurredAt.getTime(), event.properties, event.revenue]),
+    input.events.map((event) => [event.id, event.userId, event.name, event.occurredAt, event.properties, event.revenue]),
   );
   const users = JSON.stringify(
     input.users.map((user) => [
       user.id,
       user.traits,
-      user.firstSeenAt.getTime(),
-      user.lastActiveAt?.getTime() ?? null,
-      user.lastPaymentAt?.getTime() ?? null,
+      user.firstSeenAt,
+      user.lastActiveAt,
+      user.lastPaymentAt,
     ]),
   );
   const params = [events, receivedAt.toISOString(), users];
