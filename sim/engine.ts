@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { setTimeout as delay } from 'node:timers/promises';
+import { getHeapStatistics } from 'node:v8';
 import type { Transporter } from 'nodemailer';
 import { createActivities } from '../activities/index.ts';
 import type { SendMessageDeps } from '../activities/channels/send-message.ts';
@@ -98,10 +99,7 @@ export async function startSimulationEngine(
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
-    // The SDK sizes its workflow cache from the heap limit, assuming less memory per cached workflow
-    // than these take: with thousands of users the heap filled and the process spent its time in GC.
-    // A cache miss only replays a short history.
-    maxCachedWorkflows: 1_000,
+    maxCachedWorkflows: workflowCacheSize(),
     workflowBundle: await workflowBundle(),
     activities: createActivities({
       database,
@@ -129,6 +127,18 @@ export async function startSimulationEngine(
       await env.teardown();
     },
   };
+}
+
+/**
+ * The SDK sizes its workflow cache at ~1.7 MiB of heap per workflow; ours take more (each holds the
+ * bundle's module state, zod schemas included), and with thousands of users the heap filled and the
+ * process spent its time in GC. A miss costs a fresh workflow context and a replay, which dominated
+ * the workflow thread in a profile, so the cache is as large as the heap allows at 2.5 MiB each
+ * (run with --max-old-space-size to cache more).
+ */
+function workflowCacheSize(): number {
+  const heapMiB = getHeapStatistics().heap_size_limit / 2 ** 20;
+  return Math.max(100, Math.floor((heapMiB - 1024) / 2.5));
 }
 
 /** Posts a Segment batch with the test write key; throws with the response body on anything but 200. */
