@@ -42,7 +42,8 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-describe('lifeline report', () => {
+// Each case starts the CLI (tsx, the whole command) once or twice: on a loaded two-core machine that alone can take 20 s.
+describe('lifeline report', { timeout: 120_000 }, () => {
   it('prints the table from the embedded database', async () => {
     const result = await lifeline(['report', '--mde', '0.08']);
     expect(result.stderr).toBe('');
