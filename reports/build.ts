@@ -81,8 +81,8 @@ export function buildReport(data: ReportData, options: ResolvedOptions): RescueR
 }
 
 function campaignReport(campaign: string, armData: ArmData[], data: ReportData, options: ResolvedOptions): CampaignReport {
-  // The holdout first, then the arms by name.
-  const groups = [...armData].sort((a, b) => Number(b.holdout) - Number(a.holdout) || a.arm.localeCompare(b.arm));
+  // The holdout first, then the arms by name (code-unit order: the same on every machine, unlike localeCompare).
+  const groups = [...armData].sort((a, b) => Number(b.holdout) - Number(a.holdout) || (a.arm < b.arm ? -1 : a.arm > b.arm ? 1 : 0));
   const holdout = groups.find((g) => g.holdout);
   const messagesOf = (arm: string) => data.messages.filter((m) => m.campaign === campaign && m.arm === arm);
   const costOf = (rows: readonly MessageData[]) => rows.reduce((sum, m) => sum + m.sent * data.costs[m.channel], 0);

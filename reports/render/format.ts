@@ -37,6 +37,12 @@ export function costPerRescueText(row: ArmRow | ChannelRow, currency: string): s
   return `${money(c.estimate, currency)} [${money(c.lower, currency)}, ${money(c.upper, currency)}]`;
 }
 
+/** An attribution window: whole days as days, under a day in hours. */
+export function windowText(days: number): string {
+  const [amount, unit] = days < 1 ? [Number((days * 24).toFixed(1)), 'hour'] : [Number(days.toFixed(2)), 'day'];
+  return `${amount} ${unit}${amount === 1 ? '' : 's'}`;
+}
+
 export const daysText = (days: number | null) => (days === null ? '—' : `${days.toFixed(1)} d`);
 
 /** The verdict as a reader should take it; an underpowered comparison says how many users it needs. */

@@ -1,6 +1,6 @@
 import type { ArmRow, CampaignReport, ChannelRow, RescueReport } from '../schema.ts';
 import { escapeHtml as e } from './escape.ts';
-import { groupLabel, costPerRescueText, costsText, daysText, filtersText, liftText, money, percent, pValueText, rateText, relativeLiftText, verdictText } from './format.ts';
+import { groupLabel, windowText, costPerRescueText, costsText, daysText, filtersText, liftText, money, percent, pValueText, rateText, relativeLiftText, verdictText } from './format.ts';
 import { rateChart, returnCurveChart } from './svg.ts';
 
 /** Inline, so the page works offline and from a file: no stylesheet, font, script or image is fetched. */
@@ -64,7 +64,7 @@ function channelTable(c: CampaignReport, report: RescueReport): string {
 function campaignSection(c: CampaignReport, i: number, report: RescueReport): string {
   return `<section class="campaign" data-campaign="${e(c.campaign)}" aria-labelledby="campaign-${i}">
 <h2 id="campaign-${i}">Campaign ${e(c.campaign)}</h2>
-<p class="note">Attribution window ${e(c.windowDays)} days. Power: ${e(c.power.message)}.</p>
+<p class="note">Attribution window ${e(windowText(c.windowDays))}. Power: ${e(c.power.message)}.</p>
 <div class="charts">
 <figure>${rateChart(c, `rate-${i}`, report.confidence)}<figcaption>Rescue rate per arm with ${e(percent(report.confidence, 0))} intervals; the dashed line is the holdout's rate.</figcaption></figure>
 <figure>${returnCurveChart(c, `curve-${i}`)}<figcaption>Share of users back by days since assignment.</figcaption></figure>

@@ -1,5 +1,5 @@
 import type { RescueReport } from '../schema.ts';
-import { groupLabel, costPerRescueText, costsText, daysText, filtersText, liftText, money, percent, pValueText, rateText, relativeLiftText, verdictText } from './format.ts';
+import { groupLabel, windowText, costPerRescueText, costsText, daysText, filtersText, liftText, money, percent, pValueText, rateText, relativeLiftText, verdictText } from './format.ts';
 
 /**
  * A cell on one line with nothing the terminal would act on: names are data, and a line break or an
@@ -31,7 +31,7 @@ export function renderTable(report: RescueReport): string {
   if (!report.campaigns.length) out.push('', 'no rescues match.');
   for (const c of report.campaigns) {
     const currency = report.costs.currency;
-    out.push('', printable(`campaign ${c.campaign}`) + ` (window ${c.windowDays} days)`, '');
+    out.push('', printable(`campaign ${c.campaign}`) + ` (window ${windowText(c.windowDays)})`, '');
     out.push(
       align(
         ['arm', 'assigned', 'pending', 'n', 'sent', 'delivered', 'failed', 'rescued', `rate [${conf}]`, `lift vs holdout [${conf}]`, 'relative', 'p', 'cost', 'cost / incremental rescue', 'median return', 'revenue', 'verdict'],

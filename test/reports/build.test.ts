@@ -248,6 +248,13 @@ describe('buildReport: return times, revenue, pending', () => {
   });
 });
 
+describe('buildReport: order', () => {
+  it('puts the holdout first and the arms in code-unit order, whatever order the rows came in', () => {
+    const arms = ['sms', 'Email', 'email', 'holdout', 'email-then-sms'].map((name) => arm({ arm: name, decided: 10, rescued: 1 }));
+    expect(build(data({ arms })).campaigns[0]!.arms.map((a) => a.arm)).toEqual(['holdout', 'Email', 'email', 'email-then-sms', 'sms']);
+  });
+});
+
 describe('buildReport: several campaigns', () => {
   it('reports each campaign on its own, by name', () => {
     const d = data({

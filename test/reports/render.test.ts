@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildReport, type ArmData, type ReportData } from '../../reports/build.ts';
 import { renderReport } from '../../reports/render/index.ts';
 import { csvField, CSV_COLUMNS } from '../../reports/render/csv.ts';
+import { windowText } from '../../reports/render/format.ts';
 import { niceCeiling } from '../../reports/render/svg.ts';
 import { parseReportOptions } from '../../reports/rescue-report.ts';
 import { RescueReport } from '../../reports/schema.ts';
@@ -223,5 +224,11 @@ describe('renderReport: HTML', () => {
 describe('chart scales', () => {
   it('round the axis up to 1, 2, 2.5 or 5 times a power of ten, never past 100%', () => {
     expect([0.093, 0.12, 0.2, 0.21, 0.0042, 0.6, 0.99, 1.2, 0].map(niceCeiling)).toEqual([0.1, 0.2, 0.2, 0.25, 0.005, 1, 1, 1, 1]);
+  });
+});
+
+describe('window text', () => {
+  it('says whole and fractional days, and hours under a day', () => {
+    expect([14, 7, 1.5, 1, 1 / 24, 0.5].map(windowText)).toEqual(['14 days', '7 days', '1.5 days', '1 day', '1 hour', '12 hours']);
   });
 });
