@@ -100,6 +100,8 @@ export async function startSimulationEngine(
     connection: env.nativeConnection,
     taskQueue,
     maxCachedWorkflows: workflowCacheSize(),
+    // Workflow code is the simulation's bottleneck (one thread by default in reuse-context mode): use both cores.
+    workflowThreadPoolSize: 2,
     workflowBundle: await workflowBundle(),
     activities: createActivities({
       database,
