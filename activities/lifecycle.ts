@@ -52,7 +52,8 @@ export function createLifecycleActivities({ database }: LifecycleDeps) {
 
     /**
      * Records a stage change unless the facts it was decided on are stale. Ingest locks the user's row
-     * while it writes events, so re-reading the facts under that lock sees every committed event:
+     * (key share) before it commits its events, so re-reading the facts under that lock sees every
+     * committed event (test/engine/ingest-race.test.ts):
      * if they differ, the workflow classifies again instead; any ingest still to come will find the
      * new stage and wake the workflow. Idempotent: a retried call finds the transition written.
      */
