@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -48,6 +48,7 @@ describe('lifeline simulate', () => {
     dir = await mkdtemp(join(tmpdir(), 'lifeline-sim-'));
   });
   afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
     for (const name of created) await admin!.unsafe(`drop database if exists ${name} with (force)`);
     await admin?.end();
   });
