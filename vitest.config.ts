@@ -1,8 +1,12 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+/** Suites whose worker runs in another process, so they need a database server: PostgreSQL only. */
+const postgresOnly = ['test/rescue/faults.test.ts'];
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    exclude: [...configDefaults.exclude, ...(process.env.TEST_DATABASE_URL ? [] : postgresOnly)],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
