@@ -153,6 +153,21 @@ describe(`ingest over HTTP (${process.env.TEST_DATABASE_URL ? 'postgres' : 'pgli
     expect(waker.calls).toEqual([]);
   });
 
+  it('writes a batch sent twice at once only once, and starts each new user once', async () => {
+    const batch = {
+      batch: ['twin-a', 'twin-b', 'twin-c'].map((userId, i) => ({
+        type: 'track', userId, event: 'Viewed', timestamp: `2026-03-10T00:00:0${i}Z`, messageId: `twin-${i}`,
+      })),
+    };
+    waker.calls = [];
+    const before = await countRows(database);
+    const statuses = (await Promise.all([post('/v1/batch', batch), post('/v1/batch', batch)])).map((response) => response.status);
+    expect(statuses).toEqual([200, 200]);
+    expect(await countRows(database)).toEqual({ events: before.events + 3, users: before.users + 3 });
+    const starts = waker.calls.flat().map((wake) => `${wake.kind}:${wake.userId}`).sort();
+    expect(starts).toEqual(['start:twin-a', 'start:twin-b', 'start:twin-c']);
+  });
+
   it('writes no user row when a request moves none of its facts, yet wakes a silent user for new activity', async () => {
     await post('/v1/batch', {
       batch: [
