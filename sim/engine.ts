@@ -21,11 +21,17 @@ export const webhookSecret = 'simulation-webhook-secret';
 export const writeKey = 'simulation-write-key';
 export const taskQueue = 'lifeline-simulation';
 
-try {
-  // No shutdown signals: Ctrl+C ends a simulation (and its devserver with it) instead of draining the worker.
-  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
-} catch {
-  // Installed already by an earlier file in this process.
+/**
+ * At the first engine start, not on import: `lifeline` imports this module for every command, and
+ * `lifeline dev` installs its own runtime.
+ */
+function installRuntime(): void {
+  try {
+    // No shutdown signals: Ctrl+C ends a simulation (and its devserver with it) instead of draining the worker.
+    Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+  } catch {
+    // Installed already in this process (an earlier engine, or a test harness).
+  }
 }
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
@@ -68,6 +74,7 @@ export async function startSimulationEngine(
     warningMailer?: Transporter;
   },
 ): Promise<SimulationEngine> {
+  installRuntime();
   const policy = { current: parsePolicy(options.policySource) };
   await storePolicy(database, policy.current, options.policySource, { activate: true });
   const env = await TestWorkflowEnvironment.createTimeSkipping({
