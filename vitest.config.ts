@@ -1,7 +1,10 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
-/** Suites whose worker runs in another process, so they need a database server: PostgreSQL only. */
-const postgresOnly = ['test/rescue/faults.test.ts'];
+/**
+ * PostgreSQL only: suites whose worker runs in another process, so they need a database server, and
+ * suites that need concurrent transactions.
+ */
+const postgresOnly = ['test/rescue/faults.test.ts', 'test/engine/ingest-race.test.ts'];
 
 export default defineConfig({
   test: {
