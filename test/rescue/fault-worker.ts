@@ -34,7 +34,8 @@ if (!settings) throw new Error('FAULT_WORKER is not set: this script is started 
 // The test process is our parent: when it goes (or drops the IPC channel), so do we.
 process.on('disconnect', () => process.exit(1));
 
-Runtime.install({ logger: new DefaultLogger('ERROR') });
+// Slow workflow tasks and failed attempts are expected here (the test kills workers and providers fail).
+Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } } });
 const database = await openDatabase({ url: settings.databaseUrl, max: 16 });
 const mailer = createMailTransport(settings.smtpUrl, { maxConnections: 4, timeoutMs: settings.providerTimeoutMs });
 const client = twilio(settings.twilio.accountSid, settings.twilio.authToken, { autoRetry: false, timeout: settings.providerTimeoutMs });

@@ -162,22 +162,24 @@ describe('win-back under a killed worker and failing providers (issue #5 accepta
   const smsReceivedAt = new Map<string, number>();
 
   // Kills: the first at a seeded moment while lifecycles classify, then one every k provider calls (k
-  // seeded), half inside the provider before it answers (the message is kept, its sender never hears),
-  // half a seeded few milliseconds later, wherever the worker is then.
+  // seeded), alternately inside the SMTP server before it answers (the message is kept, its sender never
+  // hears: the send's outcome is unknown) and a seeded few milliseconds later, wherever the worker is then.
   const dice = xoroshiro128plus(SEED + 1);
   let callsSinceKill = 0;
   let killAfter = uniformInt(dice, 5, 40);
   let killing: Promise<void> | undefined;
   const killLog: string[] = [];
-  async function providerCall(what: string): Promise<void> {
+  async function providerCall(provider: 'smtp' | 'twilio'): Promise<void> {
     callsSinceKill++;
     if (killing || fleet.kills >= KILLS || callsSinceKill < killAfter) return;
+    const unanswered = fleet.kills % 2 === 1;
+    if (unanswered && provider !== 'smtp') return; // wait for the next email
     callsSinceKill = 0;
     killAfter = uniformInt(dice, 5, 40);
-    const delayMs = uniformFloat64(dice) < 0.5 ? 0 : uniformInt(dice, 1, 300);
-    killLog.push(`${what}${delayMs ? ` +${delayMs} ms` : ' (unanswered)'}`);
+    const delayMs = unanswered ? 0 : uniformInt(dice, 1, 300);
+    killLog.push(`${provider}${unanswered ? ' (unanswered)' : ` +${delayMs} ms`}`);
     killing = (delayMs ? new Promise((resolve) => setTimeout(resolve, delayMs)) : Promise.resolve()).then(() => fleet.kill()).finally(() => (killing = undefined));
-    if (!delayMs) await killing;
+    if (unanswered) await killing;
   }
 
   /** What recipients do on receipt: the one-click unsubscribe link, a STOP reply. Awaited before the provider answers. */
