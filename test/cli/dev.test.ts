@@ -12,7 +12,7 @@ const cli = fileURLToPath(new URL('../../cli/lifeline.ts', import.meta.url));
 describe('lifeline dev', () => {
   it('starts on embedded defaults, takes an event with the printed write key, and stops on SIGINT', { timeout: 180_000 }, async () => {
     const dataDir = join(await mkdtemp(join(tmpdir(), 'lifeline-dev-')), 'data');
-    const env = { ...process.env, LIFELINE_DATA_DIR: dataDir, PORT: '0' };
+    const env: NodeJS.ProcessEnv = { ...process.env, LIFELINE_DATA_DIR: dataDir, PORT: '0' };
     delete env.DATABASE_URL;
     delete env.TEMPORAL_ADDRESS;
     const child = spawn(process.execPath, ['--import', 'tsx', cli, 'dev'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
