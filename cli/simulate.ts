@@ -42,7 +42,7 @@ export function simulateCommand(io: Io = { stdout: process.stdout, stderr: proce
     .addOption(new Option('--days <n>', 'simulated days').argParser(wholeNumber(1, 3_650)).makeOptionMandatory())
     .addOption(new Option('--seed <n>', 'random seed: the same seed gives the same report').argParser(wholeNumber(0, 2 ** 31 - 1)).makeOptionMandatory())
     .addOption(
-      new Option('--planted <rates>', 'true return probabilities within the window by what reached the user (defaults 0.05, 0.09, 0.12)')
+      new Option('--planted <rates>', 'true probability of returning within the window: with nothing delivered (holdout), reached by email, by SMS')
         .argParser(plantedRates)
         .default(parsePlanted(''), 'holdout=0.05,email=0.09,sms=0.12'),
     )
