@@ -1,3 +1,4 @@
+import type { Duration } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import type { Activities } from '../activities/index.ts';
@@ -13,6 +14,11 @@ export interface WorkerSettings {
   workflowBundle?: WorkflowBundleOption;
   maxConcurrentActivityTaskExecutions?: number;
   maxConcurrentWorkflowTaskExecutions?: number;
+  /**
+   * How long a workflow task waits for the worker that has its workflow cached before any worker
+   * may take it (Temporal's default: 10 s). After a worker dies, each workflow it held waits this long.
+   */
+  stickyQueueScheduleToStartTimeout?: Duration;
 }
 
 export async function createWorker(settings: WorkerSettings): Promise<{ worker: Worker; connection: NativeConnection }> {
@@ -25,6 +31,8 @@ export async function createWorker(settings: WorkerSettings): Promise<{ worker: 
     ...(settings.workflowBundle ? { workflowBundle: settings.workflowBundle } : { workflowsPath }),
     maxConcurrentActivityTaskExecutions: settings.maxConcurrentActivityTaskExecutions,
     maxConcurrentWorkflowTaskExecutions: settings.maxConcurrentWorkflowTaskExecutions,
+    // Only when set: an explicit undefined would replace the SDK's default.
+    ...(settings.stickyQueueScheduleToStartTimeout ? { stickyQueueScheduleToStartTimeout: settings.stickyQueueScheduleToStartTimeout } : {}),
   });
   return { worker, connection };
 }

@@ -60,6 +60,8 @@ const { worker } = await createWorker({
   }),
   maxConcurrentActivityTaskExecutions: 40,
   maxConcurrentWorkflowTaskExecutions: 40,
+  // Workflows cached by a killed worker move to its successor after 2 s instead of 10.
+  stickyQueueScheduleToStartTimeout: '2s',
 });
 process.send?.('ready');
 await worker.run();
