@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultPolicy } from '../../rules/default-policy.ts';
-import { parsePolicy, PolicyError, type PolicyIssue } from '../../rules/policy.ts';
+import { parsePolicy } from '../../rules/policy.ts';
+import { expectOneIssue, policyIssues } from '../support/policy-issues.ts';
 
 /** A valid policy; `costs` is appended as written. Line numbers are counted from here: costs start on line 6. */
 const policy = (costs: string) => `name: test
@@ -10,23 +11,7 @@ stages:
 # costs follow
 ${costs}`;
 
-function issues(source: string): PolicyIssue[] {
-  try {
-    parsePolicy(source);
-  } catch (error) {
-    expect(error).toBeInstanceOf(PolicyError);
-    return (error as PolicyError).issues;
-  }
-  throw new Error('expected the policy to be rejected');
-}
 
-function expectOne(source: string, where: { line: number; column: number; path: string }, rule: RegExp) {
-  const found = issues(source);
-  expect(found, JSON.stringify(found)).toHaveLength(1);
-  expect(found[0]).toMatchObject(where);
-  expect(found[0]!.message).toMatch(rule);
-  expect(() => parsePolicy(source)).toThrow(`policy.yaml:${where.line}:${where.column}: ${where.path}: ${found[0]!.message}`);
-}
 
 describe('unit costs in the policy', () => {
   it('are optional: a policy without them has none', () => {
@@ -48,27 +33,27 @@ describe('unit costs in the policy', () => {
   });
 
   it('refuse a negative cost, with its line and column', () => {
-    expectOne(policy('costs:\n  email: 0.001\n  sms: -0.01'), { line: 8, column: 8, path: 'costs.sms' }, /a cost per message is 0 or more/);
+    expectOneIssue(policy('costs:\n  email: 0.001\n  sms: -0.01'), { line: 8, column: 8, path: 'costs.sms' }, /a cost per message is 0 or more/);
   });
 
   it('refuse a cost that is not a number', () => {
-    expectOne(policy('costs: { email: cheap }'), { line: 6, column: 17, path: 'costs.email' }, /expected a cost per message as a number/);
+    expectOneIssue(policy('costs: { email: cheap }'), { line: 6, column: 17, path: 'costs.email' }, /expected a cost per message as a number/);
   });
 
   it('refuse an unknown channel on the key itself, listing the allowed keys', () => {
-    expectOne(policy('costs:\n  email: 0.001\n  fax: 0.5'), { line: 8, column: 3, path: 'costs.fax' }, /unknown key "fax": allowed are currency, email, sms, webhook/);
+    expectOneIssue(policy('costs:\n  email: 0.001\n  fax: 0.5'), { line: 8, column: 3, path: 'costs.fax' }, /unknown key "fax": allowed are currency, email, sms, webhook/);
   });
 
   it('refuse a currency that is not an ISO code', () => {
-    expectOne(policy('costs: { currency: dollars }'), { line: 6, column: 20, path: 'costs.currency' }, /three-letter ISO 4217 currency code/);
+    expectOneIssue(policy('costs: { currency: dollars }'), { line: 6, column: 20, path: 'costs.currency' }, /three-letter ISO 4217 currency code/);
   });
 
   it('refuse costs that are not a mapping', () => {
-    expectOne(policy('costs: [0.001, 0.0079]'), { line: 6, column: 8, path: 'costs' }, /expected a mapping such as \{ currency: USD, email: 0.001, sms: 0.0079 \}, got a list/);
+    expectOneIssue(policy('costs: [0.001, 0.0079]'), { line: 6, column: 8, path: 'costs' }, /expected a mapping such as \{ currency: USD, email: 0.001, sms: 0.0079 \}, got a list/);
   });
 
   it('report every bad cost at once', () => {
-    const found = issues(policy('costs:\n  email: -1\n  sms: x\n  currency: usd'));
+    const found = policyIssues(policy('costs:\n  email: -1\n  sms: x\n  currency: usd'));
     expect(found.map((i) => `${i.line}:${i.column} ${i.path}`).sort()).toEqual(['7:10 costs.email', '8:8 costs.sms', '9:13 costs.currency'].sort());
   });
 });
