@@ -36,6 +36,7 @@ import { createTemporalWaker } from '../../worker/temporal-waker.ts';
 import { rescueWorkflowId, type RescueResult } from '../../workflows/rescue.ts';
 import { openTestDatabase } from '../support/database.ts';
 import { WorkerFleet } from './worker-fleet.ts';
+import { rescueTemplatesYaml } from './policies.ts';
 
 const SEED = 20260302;
 const USERS = 500;
@@ -65,14 +66,7 @@ triggers:
   - { from: active, to: silent, rescue: winback }
 quiet_hours: { start: "21:00", end: "09:00", fallback_zone: UTC }
 frequency_cap: { per_day: 10, per_week: 20 }
-templates:
-  first:
-    email: { subject: "We miss you", body: "Come back for {{offer}}. Unsubscribe: {{unsubscribe_url}}" }
-    sms: { body: "Come back for {{offer}}. Reply STOP to opt out." }
-  second:
-    email: { subject: "Last call", body: "{{offer}} ends soon. Unsubscribe: {{unsubscribe_url}}" }
-    sms: { body: "{{offer}} ends soon. Reply STOP to opt out." }
-campaigns:
+${rescueTemplatesYaml}campaigns:
   - name: winback
     arms:
       - name: email

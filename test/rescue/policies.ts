@@ -7,6 +7,16 @@ import { stagesYaml } from '../engine/policies.ts';
  * and two campaigns: `winback` (two arms of an email and an SMS two days apart, 20% holdout) and
  * `nudge` (one email after a day). `rescueTriggers` makes moving to silent or churned start winback.
  */
+/** Two templates, each with an email and an SMS version, used by the rescue suites. */
+export const rescueTemplatesYaml = `templates:
+  first:
+    email: { subject: "We miss you", body: "Come back for {{offer}}. Unsubscribe: {{unsubscribe_url}}" }
+    sms: { body: "Come back for {{offer}}. Reply STOP to opt out." }
+  second:
+    email: { subject: "Last call", body: "{{offer}} ends soon. Unsubscribe: {{unsubscribe_url}}" }
+    sms: { body: "{{offer}} ends soon. Reply STOP to opt out." }
+`;
+
 export function rescuePolicy(options: { rescueTriggers?: boolean } = {}): string {
   return `
 name: rescue-test
@@ -15,14 +25,7 @@ triggers:
 ${options.rescueTriggers ? '  - { from: "*", to: silent, rescue: winback }\n  - { from: "*", to: churned, rescue: winback }' : '  - { from: active, to: silent, warn: { webhook: "http://127.0.0.1:9/unused" } }'}
 quiet_hours: { start: "21:00", end: "09:00", fallback_zone: UTC }
 frequency_cap: { per_day: 1, per_week: 3 }
-templates:
-  first:
-    email: { subject: "We miss you", body: "Come back for {{offer}}. Unsubscribe: {{unsubscribe_url}}" }
-    sms: { body: "Come back for {{offer}}. Reply STOP to opt out." }
-  second:
-    email: { subject: "Last call", body: "{{offer}} ends soon. Unsubscribe: {{unsubscribe_url}}" }
-    sms: { body: "{{offer}} ends soon. Reply STOP to opt out." }
-campaigns:
+${rescueTemplatesYaml}campaigns:
   - name: winback
     arms:
       - name: email-then-sms
