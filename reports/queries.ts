@@ -1,6 +1,7 @@
 import type { Database, Query } from '../db/client.ts';
 import { activePolicy } from '../db/policies.ts';
-import { armChannels as channelsOfArm, CHANNELS, type Campaign, type Channel } from '../rules/campaigns.ts';
+import { armChannels as channelsOfArm } from '../rules/arm-channels.ts';
+import { CHANNELS, type Campaign, type Channel } from '../rules/campaigns.ts';
 import { NO_COSTS, type Costs } from '../rules/costs.ts';
 import type { ArmData, MessageData, ReportData } from './build.ts';
 import type { ResolvedOptions } from './schema.ts';

@@ -199,10 +199,3 @@ function checkSend(policy: MessagingPolicy, campaign: Campaign, send: { channel:
     }
   }
 }
-
-/** The arm's channels in the order its sends first use them: the order fallbacks are tried in. */
-export function armChannels(arm: Arm): Channel[] {
-  const out: Channel[] = [];
-  for (const step of arm.steps) if (step.send && !out.includes(step.send.channel)) out.push(step.send.channel);
-  return out;
-}

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { armChannels, type Arm, type Channel, type Template } from '../rules/campaigns.ts';
-import { fallbackOrder } from '../workflows/rescue.ts';
+import { armChannels, fallbackOrder } from '../rules/arm-channels.ts';
+import type { Arm, Channel, Template } from '../rules/campaigns.ts';
 import { keyedRandom } from './keyed-random.ts';
 
 /**

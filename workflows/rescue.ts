@@ -11,7 +11,8 @@ import type { Activities } from '../activities/index.ts';
 import { local } from './local-activities.ts';
 import type { SendResult } from '../activities/channels/schema.ts';
 import { assignArm } from '../rules/assignment.ts';
-import { armChannels, type Channel, type QuietHours, type Template } from '../rules/campaigns.ts';
+import { armChannels, fallbackOrder } from '../rules/arm-channels.ts';
+import type { Channel, QuietHours, Template } from '../rules/campaigns.ts';
 import { durationMs } from '../rules/duration.ts';
 import type { Policy } from '../rules/policy.ts';
 
@@ -181,13 +182,6 @@ export async function rescue(input: RescueInput): Promise<RescueResult> {
       return { send: { step, channel, status: 'error', reason }, permanent: failure?.nonRetryable === true };
     }
   }
-}
-
-/** The step's own channel first, then the arm's other channels in order, those the template has a version for. */
-export function fallbackOrder(first: Channel, channels: readonly Channel[], template: Template): Channel[] {
-  const after = channels.indexOf(first);
-  const rest = after < 0 ? channels : [...channels.slice(after + 1), ...channels.slice(0, after)];
-  return [first, ...rest.filter((c) => c !== first)].filter((c) => template[c] !== undefined);
 }
 
 function quietHoursOf(q: QuietHours): { start: string; end: string; fallbackZone: string } {
