@@ -90,8 +90,6 @@ export function plannedExposure(arm: Arm | undefined, templates: Record<string, 
   return [...out];
 }
 
-/** Returns are drawn on whole days after assignment up to this one, so they land inside a 14-day window. */
-export const LAST_RETURN_DAY = 12;
 /** Share of returning users who also buy on their return, and what they spend. */
 export const PAYING_RETURN_SHARE = 0.25;
 const REVENUE_CENTS = [999, 9_999] as const;
@@ -111,14 +109,22 @@ export interface ReturnPlan {
 }
 
 /**
- * When a user who decided to return comes back: a uniform whole day from `earliestDay` to
- * LAST_RETURN_DAY after the assignment, plus up to RETURN_JITTER_MS; null when that range is empty.
+ * The last whole day after assignment a return may fall on: the simulator posts a return up to a day
+ * after its instant, and it must reach the engine before the window closes (day 12 of 14, 5 of 7).
  */
-export function planReturn(seed: number, userId: string, rescueId: string, earliestDay: number): ReturnPlan | null {
+export function lastReturnDay(windowMs: number): number {
+  return Math.floor(windowMs / 86_400_000) - 2;
+}
+
+/**
+ * When a user who decided to return comes back: a uniform whole day from `earliestDay` to `lastDay`
+ * after the assignment, plus up to RETURN_JITTER_MS; null when that range is empty.
+ */
+export function planReturn(seed: number, userId: string, rescueId: string, earliestDay: number, lastDay: number): ReturnPlan | null {
   const first = Math.max(1, earliestDay);
-  if (first > LAST_RETURN_DAY) return null;
+  if (first > lastDay) return null;
   const random = keyedRandom(seed, 'return', userId, rescueId);
-  const day = random.int(first, LAST_RETURN_DAY);
+  const day = random.int(first, lastDay);
   const jitter = random.int(0, RETURN_JITTER_MS - 1);
   const pays = random.float() < PAYING_RETURN_SHARE;
   const cents = random.int(REVENUE_CENTS[0], REVENUE_CENTS[1]);

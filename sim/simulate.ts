@@ -12,7 +12,7 @@ import { postBatch, startSimulationEngine } from './engine.ts';
 import { startHookReceiver } from './hook-receiver.ts';
 import { checkLifts, plantedRates, type AssignedProbability, type LiftCheck, type PlantedArm } from './planted.ts';
 import { scriptPopulation, type BehaviourMix } from './population.ts';
-import { DEFAULT_PLANTED, planReturn, plannedExposure, returnProbability, returnThreshold, type PlantedRates } from './response.ts';
+import { DEFAULT_PLANTED, lastReturnDay, planReturn, plannedExposure, returnProbability, returnThreshold, type PlantedRates } from './response.ts';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -213,7 +213,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         rescue.decided = true;
         // The rescue was assigned after the previous settle point, and what moved the user arrived
         // before this one: whole days from (this day − that day) + 1 on are after both.
-        const plan = planReturn(seed, rescue.userId, rescue.id, day - rescue.seenDay + 1);
+        const plan = planReturn(seed, rescue.userId, rescue.id, day - rescue.seenDay + 1, lastReturnDay(rescue.windowEndsAt - rescue.assignedAt));
         if (!plan) {
           totals.lateDecisions++;
           continue;

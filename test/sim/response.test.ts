@@ -5,7 +5,7 @@ import { contactsFor, PHONE_SHARE, reachableChannels } from '../../sim/contacts.
 import { keyedRandom } from '../../sim/keyed-random.ts';
 import {
   DEFAULT_PLANTED,
-  LAST_RETURN_DAY,
+  lastReturnDay,
   parsePlanted,
   planReturn,
   plannedExposure,
@@ -69,7 +69,7 @@ describe('response model', () => {
   });
 
   it('returns land on a whole day from the earliest allowed to the last, plus a short jitter; some returners pay', () => {
-    const plans = Array.from({ length: 5_000 }, (_, i) => planReturn(3, `user-${i}`, `rescue:user-${i}:winback:1`, 6)!);
+    const plans = Array.from({ length: 5_000 }, (_, i) => planReturn(3, `user-${i}`, `rescue:user-${i}:winback:1`, 6, 12)!);
     const days = new Set(plans.map((p) => Math.floor(p.afterMs / DAY)));
     expect([...days].sort((a, b) => a - b)).toEqual([6, 7, 8, 9, 10, 11, 12]);
     for (const p of plans) expect(p.afterMs % DAY).toBeLessThan(RETURN_JITTER_MS);
@@ -77,9 +77,14 @@ describe('response model', () => {
     expect(paying.length / plans.length).toBeGreaterThan(0.2);
     expect(paying.length / plans.length).toBeLessThan(0.3);
     for (const p of paying) expect(p.revenue).toBeGreaterThanOrEqual(9.99);
-    expect(planReturn(3, 'user-1', 'rescue:user-1:winback:1', 6)).toEqual(plans[1]);
-    expect(planReturn(3, 'user-1', 'x', 0)!.afterMs).toBeGreaterThanOrEqual(DAY);
-    expect(planReturn(3, 'user-1', 'x', LAST_RETURN_DAY + 1)).toBeNull();
+    expect(planReturn(3, 'user-1', 'rescue:user-1:winback:1', 6, 12)).toEqual(plans[1]);
+    expect(planReturn(3, 'user-1', 'x', 0, 12)!.afterMs).toBeGreaterThanOrEqual(DAY);
+    expect(planReturn(3, 'user-1', 'x', 13, 12)).toBeNull();
+    // Inside the window, with a day to spare for posting: day 12 of a 14-day window, day 5 of a 7-day one.
+    expect(lastReturnDay(14 * DAY)).toBe(12);
+    expect(lastReturnDay(7 * DAY)).toBe(5);
+    const weekly = Array.from({ length: 500 }, (_, i) => planReturn(3, `user-${i}`, `rescue:user-${i}:onboarding:1`, 1, lastReturnDay(7 * DAY))!);
+    expect(Math.max(...weekly.map((p) => p.afterMs))).toBeLessThan(6 * DAY);
   });
 });
 
