@@ -41,9 +41,7 @@ export function rateChart(campaign: CampaignReport, id: string, confidence: numb
   const ticks = Array.from({ length: 6 }, (_, i) => (max * i) / 5);
   const holdout = rows.find((a) => a.holdout);
   const parts = [
-    `<svg class="rate-chart" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-labelledby="${id}-title ${id}-desc">`,
-    `<title id="${id}-title">${e(title)}</title>`,
-    `<desc id="${id}-desc">${e(desc)}</desc>`,
+    ...svgHeading('rate-chart', { width, height, id, title, desc }),
     ...ticks.map(
       (t) =>
         `<line x1="${x(t)}" y1="${top - 6}" x2="${x(t)}" y2="${axisY}" stroke="#e3e3e3"/><text x="${x(t)}" y="${axisY + 16}" text-anchor="middle" font-size="11">${e(percent(t, max < 0.05 ? 1 : 0))}</text>`,
@@ -98,9 +96,7 @@ export function returnCurveChart(campaign: CampaignReport, id: string): string {
   const dayStep = days <= 14 ? 1 : days <= 31 ? 7 : Math.ceil(days / 10);
   const xTicks = Array.from({ length: Math.floor(days / dayStep) + 1 }, (_, i) => i * dayStep);
   const parts = [
-    `<svg class="return-curve" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-labelledby="${id}-title ${id}-desc">`,
-    `<title id="${id}-title">${e(title)}</title>`,
-    `<desc id="${id}-desc">${e(desc)}</desc>`,
+    ...svgHeading('return-curve', { width, height, id, title, desc }),
     ...yTicks.map(
       (t) =>
         `<line x1="${left}" y1="${y(t)}" x2="${left + plotWidth}" y2="${y(t)}" stroke="#e3e3e3"/><text x="${left - 6}" y="${y(t) + 4}" text-anchor="end" font-size="11">${e(percent(t, max < 0.05 ? 1 : 0))}</text>`,
@@ -127,4 +123,13 @@ export function returnCurveChart(campaign: CampaignReport, id: string): string {
   });
   parts.push('</svg>');
   return parts.join('\n');
+}
+
+/** The opening tag with the accessible name and description every chart carries. */
+function svgHeading(className: string, c: { width: number; height: number; id: string; title: string; desc: string }): string[] {
+  return [
+    `<svg class="${className}" xmlns="http://www.w3.org/2000/svg" width="${c.width}" height="${c.height}" viewBox="0 0 ${c.width} ${c.height}" role="img" aria-labelledby="${c.id}-title ${c.id}-desc">`,
+    `<title id="${c.id}-title">${e(c.title)}</title>`,
+    `<desc id="${c.id}-desc">${e(c.desc)}</desc>`,
+  ];
 }
