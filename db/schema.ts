@@ -1,6 +1,7 @@
 
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   bigserial,
   boolean,
   check,
@@ -30,6 +31,12 @@ export const users = pgTable(
     policyVersion: integer('policy_version'),
     /** When the user's workflow last loaded facts; the reconciler wakes only users not checked since their news. */
     checkedAt: at('checked_at'),
+    /**
+     * The transaction that wrote the user's first events (0: before this column existed). Ingest
+     * starts the workflows of exactly the users whose first events it wrote, even when concurrent
+     * requests race to create the same user: the row's pre-update facts are out of their reach.
+     */
+    firstEventsXact: bigint('first_events_xact', { mode: 'number' }),
     updatedAt: at('updated_at').notNull().defaultNow(),
   },
   (t) => [index('users_last_active_at_idx').on(t.lastActiveAt), index('users_stage_idx').on(t.stage)],

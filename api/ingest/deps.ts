@@ -21,7 +21,6 @@ export interface Waker {
 export interface StoredUser {
   stage: string | null;
   lastPaymentAt: Date | null;
-  lastActiveAt: Date | null;
 }
 
 export interface IngestLog {

@@ -54,7 +54,7 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestDeps): Prom
     }
     const wakes = decideWakes({
       userIds: users.map((user) => user.id),
-      insertedUserIds: written.insertedUserIds,
+      firstEventUserIds: written.firstEventUserIds,
       stored: written.stored,
       newEventNames,
       kinds: deps.eventKinds(),

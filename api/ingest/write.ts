@@ -5,7 +5,8 @@ import type { Normalized } from './normalize.ts';
 export interface WriteResult {
   /** Events this request inserted: `'all'` when none was a resend (the usual case), else their ids. */
   insertedEventIds: 'all' | Set<string>;
-  insertedUserIds: Set<string>;
+  /** Users whose first events this request wrote: their workflows start with it. */
+  firstEventUserIds: Set<string>;
   /** Existing users that got new events, as stored (and locked) before this request changed them. */
   stored: Map<string, StoredUser>;
 }
@@ -42,6 +43,11 @@ const MAX_ATTEMPTS = 5;
 // commit and then sees these events. Key share does not conflict with key share nor with the
 // no-key updates concurrent ingests make. Only new users are inserted and only rows whose facts
 // move are updated (in id order: no deadlock between requests).
+//
+// A user's first events stamp the row with this transaction's id (first_events_xact), kept by
+// every later writer: the request that finds its own id there wrote the first events and starts the
+// workflow, exactly once even when concurrent requests create the same user (an upsert's RETURNING
+// cannot show the facts a concurrent request committed before it).
 function ingestStatement(resent: boolean): string {
   return `
   with e as (
@@ -60,7 +66,7 @@ function ingestStatement(resent: boolean): string {
            ${instant("(x->>3)::float8")} as last_active_at, ${instant("(x->>4)::float8")} as last_payment_at
     from jsonb_array_elements($3::text::jsonb) x
   ), stored as (
-    select u.id, u.stage, u.traits, u.first_seen_at, u.last_active_at, u.last_payment_at
+    select u.id, u.stage, u.traits, u.first_seen_at, u.last_active_at, u.last_payment_at, u.first_events_xact
     from users u
     where u.id in (select id from n)
     order by u.id
@@ -70,10 +76,12 @@ function ingestStatement(resent: boolean): string {
     -- their row locks in the same order (no deadlock). A user missing from stored but present
     -- was committed by a concurrent request after this statement's snapshot: only this upsert sees
     -- it, and locks it even when nothing moves.
-    insert into users as u (id, traits, first_seen_at, last_active_at, last_payment_at)
-    select n.id, n.traits, n.first_seen_at, n.last_active_at, n.last_payment_at
+    insert into users as u (id, traits, first_seen_at, last_active_at, last_payment_at, first_events_xact)
+    select n.id, n.traits, n.first_seen_at, n.last_active_at, n.last_payment_at,
+           case when n.id in (select user_id from ins) then txid_current() end
     from n left join stored s on s.id = n.id
     where s.id is null
+       or (s.first_events_xact is null and n.id in (select user_id from ins))
        or s.traits || n.traits is distinct from s.traits
        or n.first_seen_at < s.first_seen_at
        or greatest(s.last_active_at, n.last_active_at) is distinct from s.last_active_at
@@ -84,24 +92,26 @@ function ingestStatement(resent: boolean): string {
       first_seen_at = least(u.first_seen_at, excluded.first_seen_at),
       last_active_at = greatest(u.last_active_at, excluded.last_active_at),
       last_payment_at = greatest(u.last_payment_at, excluded.last_payment_at),
+      first_events_xact = coalesce(u.first_events_xact, excluded.first_events_xact),
       updated_at = now()
     where u.traits || excluded.traits is distinct from u.traits
+       or (u.first_events_xact is null and excluded.first_events_xact is not null)
        or excluded.first_seen_at < u.first_seen_at
        or greatest(u.last_active_at, excluded.last_active_at) is distinct from u.last_active_at
        or greatest(u.last_payment_at, excluded.last_payment_at) is distinct from u.last_payment_at
-    returning u.id, u.stage, u.last_payment_at, u.last_active_at, (u.xmax = 0) as inserted
+    returning u.id, u.stage, u.last_payment_at, (u.xmax = 0) as inserted, (u.first_events_xact = txid_current()) as first_events
   )
   select
     -- Select-list subqueries run in order: the events first, then the users.
     (select count(*) from ins) as inserted_event_count,
-    (select json_agg(id) from up where inserted) as inserted_users,
-    (select json_agg(json_build_array(id, stage, last_payment_at, last_active_at)) from (
-      select s.id, s.stage, s.last_payment_at, s.last_active_at from stored s
+    (select json_agg(id) from up where first_events) as first_event_users,
+    (select json_agg(json_build_array(id, stage, last_payment_at)) from (
+      select s.id, s.stage, s.last_payment_at from stored s
       union all
-      -- Committed concurrently: the stage as locked; the last payment (activity) before this request
-      -- is the one after it unless this request set it (then unknown, taken as none: at worst one
-      -- extra wake).
-      select up.id, up.stage, nullif(up.last_payment_at, n.last_payment_at), nullif(up.last_active_at, n.last_active_at)
+      -- Committed concurrently: the stage as locked; the last payment before this request is the
+      -- one after it unless this request set it (then unknown, taken as none: at worst one extra
+      -- trigger wake).
+      select up.id, up.stage, nullif(up.last_payment_at, n.last_payment_at)
       from up join n on n.id = up.id
       where not up.inserted and up.id not in (select id from stored)
     ) known where id in (select user_id from ins)) as stored
@@ -111,8 +121,8 @@ const INGEST = ingestStatement(false);
 const INGEST_RESENT = ingestStatement(true);
 
 interface Row {
-  inserted_users: string[] | null;
-  stored: [id: string, stage: string | null, lastPaymentAt: string | null, lastActiveAt: string | null][] | null;
+  first_event_users: string[] | null;
+  stored: [id: string, stage: string | null, lastPaymentAt: string | null][] | null;
   /** Only from the statement that allows resent events. */
   inserted_event_ids?: string[];
 }
@@ -147,12 +157,9 @@ export async function writeIngest(database: Database, input: Normalized, receive
 function resultOf(row: Row): WriteResult {
   return {
     insertedEventIds: row.inserted_event_ids ? new Set(row.inserted_event_ids) : 'all',
-    insertedUserIds: new Set(row.inserted_users ?? []),
+    firstEventUserIds: new Set(row.first_event_users ?? []),
     stored: new Map(
-      (row.stored ?? []).map(([id, stage, lastPaymentAt, lastActiveAt]) => [
-        id,
-        { stage, lastPaymentAt: lastPaymentAt === null ? null : new Date(lastPaymentAt), lastActiveAt: lastActiveAt === null ? null : new Date(lastActiveAt) },
-      ]),
+      (row.stored ?? []).map(([id, stage, lastPaymentAt]) => [id, { stage, lastPaymentAt: lastPaymentAt === null ? null : new Date(lastPaymentAt) }]),
     ),
   };
 }

@@ -8,8 +8,8 @@ const firstPayment = (name: string, user: StoredUser) => kinds.isPayment(name) &
 function decide(partial: Partial<WakeInput> & { stored?: Map<string, StoredUser> }) {
   const stored = partial.stored ?? new Map();
   return decideWakes({
-    userIds: partial.userIds ?? [...new Set([...stored.keys(), ...(partial.insertedUserIds ?? [])])].sort(),
-    insertedUserIds: partial.insertedUserIds ?? new Set(),
+    userIds: partial.userIds ?? [...new Set([...stored.keys(), ...(partial.firstEventUserIds ?? [])])].sort(),
+    firstEventUserIds: partial.firstEventUserIds ?? new Set(),
     stored,
     newEventNames: partial.newEventNames ?? new Map(),
     kinds,
@@ -17,31 +17,27 @@ function decide(partial: Partial<WakeInput> & { stored?: Map<string, StoredUser>
   });
 }
 
-const seen = new Date('2026-01-01T00:00:00Z');
-/** A stored user; one with a stage has had events (their workflow classified them). */
-const user = (stage: string | null, lastPaymentAt: Date | null = null, lastActiveAt: Date | null = stage ? seen : null): StoredUser => ({
-  stage,
-  lastPaymentAt,
-  lastActiveAt,
-});
+const user = (stage: string | null, lastPaymentAt: Date | null = null): StoredUser => ({ stage, lastPaymentAt });
 
 describe('decideWakes', () => {
-  it('starts a workflow for a user seen for the first time, whatever the events', () => {
+  it('starts a workflow for a user whose first events the request wrote, whatever the events', () => {
     expect(
-      decide({ insertedUserIds: new Set(['u1']), newEventNames: new Map([['u1', ['Order Completed', 'Viewed']]]) }),
+      decide({ firstEventUserIds: new Set(['u1']), newEventNames: new Map([['u1', ['Order Completed', 'Viewed']]]) }),
     ).toEqual([{ userId: 'u1', kind: 'start', reason: 'new-user' }]);
-    // An identify alone creates the user but starts nothing: there is nothing to classify yet.
-    expect(decide({ insertedUserIds: new Set(['u2']) })).toEqual([]);
   });
 
   it('starts the workflow with the first event of a user an identify created', () => {
-    expect(decide({ stored: new Map([['u1', user(null)]]), newEventNames: new Map([['u1', ['Viewed']]]) })).toEqual([
-      { userId: 'u1', kind: 'start', reason: 'new-user' },
-    ]);
+    expect(
+      decide({ stored: new Map([['u1', user(null)]]), firstEventUserIds: new Set(['u1']), newEventNames: new Map([['u1', ['Viewed']]]) }),
+    ).toEqual([{ userId: 'u1', kind: 'start', reason: 'new-user' }]);
   });
 
   it('does not start again a user with events whose workflow has not classified them yet', () => {
-    expect(decide({ stored: new Map([['u1', user(null, null, seen)]]), newEventNames: new Map([['u1', ['Viewed']]]) })).toEqual([]);
+    expect(decide({ stored: new Map([['u1', user(null)]]), newEventNames: new Map([['u1', ['Viewed']]]) })).toEqual([]);
+  });
+
+  it('leaves alone a user a concurrent request created, with its first events', () => {
+    expect(decide({ userIds: ['u1'], newEventNames: new Map([['u1', ['Viewed']]]) })).toEqual([]);
   });
 
   it.each(['silent', 'churned'])('signals a %s user on an activity event', (stage) => {
@@ -85,7 +81,7 @@ describe('decideWakes', () => {
   it('wakes each user at most once, and nobody for resent events', () => {
     const wakes = decide({
       userIds: ['a', 'b', 'c', 'd'],
-      insertedUserIds: new Set(['a']),
+      firstEventUserIds: new Set(['a']),
       stored: new Map([
         ['b', user('silent')],
         ['c', user('silent')],

@@ -5,6 +5,7 @@ import { createLifecycleActivities } from '../../activities/lifecycle.ts';
 import { storePolicy } from '../../db/policies.ts';
 import type { ScratchDatabase } from '../../db/scratch.ts';
 import { parsePolicy } from '../../rules/index.ts';
+import type { UserWake } from '../../api/ingest/deps.ts';
 import { auth, RecordingWaker, testApi } from '../api/support.ts';
 import { openTestDatabase } from '../support/database.ts';
 import { stagesYaml } from './policies.ts';
@@ -117,5 +118,50 @@ describe('ingest and recordTransition on the same user', () => {
     // Without ingest's lock the transition would not wait, and would record facts missing rb-3.
     expect(await transition!).toBe('stale');
     expect(await database.query(`select 1 from stage_transitions where user_id = 'rb'`)).toEqual([]);
+  });
+
+  /**
+   * Two requests create the same user at once: the first stops, its row for the user inserted but
+   * not committed, at a user row the test holds; the second waits on that row and, once the first
+   * commits, updates it. Only the request that wrote the user's first events starts the workflow.
+   */
+  async function raceToCreate(first: object[], second: object[]): Promise<UserWake[]> {
+    await database.query(`insert into users (id, first_seen_at, first_events_xact) values ('rz', now(), 0) on conflict do nothing`);
+    waker.calls = [];
+    const send = (batch: object[]) =>
+      fetch(`${base}/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: auth() }, body: JSON.stringify({ batch }) });
+    const responses: Promise<Response>[] = [];
+    await other.begin(async (tx) => {
+      await tx`select 1 from users where id = 'rz' for no key update`;
+      responses.push(send(first));
+      await lockWaiters(1);
+      responses.push(send(second));
+      await lockWaiters(2);
+    });
+    expect((await Promise.all(responses)).map((response) => response.status)).toEqual([200, 200]);
+    return waker.calls.flat();
+  }
+  // Moves rz's last activity, so the first request waits for the test's lock on rz.
+  const touchRz = (messageId: string, timestamp: string) => ({ type: 'track', userId: 'rz', event: 'Signed In', messageId, timestamp });
+
+  it('starts a user two tracks create at once exactly once, though the later one moves the facts', async () => {
+    const wakes = await raceToCreate(
+      [
+        { type: 'track', userId: 'rd', event: 'Signed In', messageId: 'rd-1', timestamp: '2026-03-01T00:00:00Z' },
+        touchRz('rz-1', '2026-03-01T00:00:00Z'),
+      ],
+      [{ type: 'track', userId: 'rd', event: 'Signed In', messageId: 'rd-2', timestamp: '2026-03-02T00:00:00Z' }],
+    );
+    expect(wakes).toEqual([{ userId: 'rd', kind: 'start', reason: 'new-user' }]);
+    const [row] = await database.query<{ last_active_at: Date }>(`select last_active_at from users where id = 'rd'`);
+    expect(row!.last_active_at.toISOString()).toBe('2026-03-02T00:00:00.000Z');
+  });
+
+  it('starts a user an identify creates at the same time with the first events of the other request', async () => {
+    const wakes = await raceToCreate(
+      [{ type: 'identify', userId: 're', traits: { plan: 'pro' }, messageId: 're-1', timestamp: '2026-03-01T00:00:00Z' }, touchRz('rz-2', '2026-03-05T00:00:00Z')],
+      [{ type: 'track', userId: 're', event: 'Signed In', messageId: 're-2', timestamp: '2026-03-02T00:00:00Z' }],
+    );
+    expect(wakes).toEqual([{ userId: 're', kind: 'start', reason: 'new-user' }]);
   });
 });
