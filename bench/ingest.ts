@@ -20,6 +20,7 @@ import postgres from 'postgres';
 import { buildApi } from '../api/app.ts';
 import type { EventKinds, UserWake } from '../api/ingest/deps.ts';
 import { migrateDatabase, openDatabase, type Database } from '../db/client.ts';
+import { isTriggerEvent } from '../rules/index.ts';
 
 const options = new Command()
   .option('--events <n>', 'events to send', (v) => parseInt(v, 10), 200_000)
@@ -180,7 +181,7 @@ async function main() {
       database,
       writeKeys: [writeKey],
       eventKinds: () => kinds,
-      isTriggerEvent: (name, user) => kinds.isPayment(name) && user.lastPaymentAt === null,
+      isTriggerEvent: (name, user) => isTriggerEvent(kinds, name, user.stage),
       waker: { wake: async (w: UserWake[]) => void (wakes += w.length) },
     });
     await app.listen({ port: 0, host: '127.0.0.1' });

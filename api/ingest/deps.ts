@@ -20,7 +20,6 @@ export interface Waker {
 /** What a trigger check may know about the user as stored before this request. */
 export interface StoredUser {
   stage: string | null;
-  lastPaymentAt: Date | null;
 }
 
 export interface IngestLog {

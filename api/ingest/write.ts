@@ -99,20 +99,17 @@ function ingestStatement(resent: boolean): string {
        or excluded.first_seen_at < u.first_seen_at
        or greatest(u.last_active_at, excluded.last_active_at) is distinct from u.last_active_at
        or greatest(u.last_payment_at, excluded.last_payment_at) is distinct from u.last_payment_at
-    returning u.id, u.stage, u.last_payment_at, (u.xmax = 0) as inserted, (u.first_events_xact = txid_current()) as first_events
+    returning u.id, u.stage, (u.xmax = 0) as inserted, (u.first_events_xact = txid_current()) as first_events
   )
   select
     -- Select-list subqueries run in order: the events first, then the users.
     (select count(*) from ins) as inserted_event_count,
     (select json_agg(id) from up where first_events) as first_event_users,
-    (select json_agg(json_build_array(id, stage, last_payment_at)) from (
-      select s.id, s.stage, s.last_payment_at from stored s
+    (select json_object_agg(id, stage) from (
+      select s.id, s.stage from stored s
       union all
-      -- Committed concurrently: the stage as locked; the last payment before this request is the
-      -- one after it unless this request set it (then unknown, taken as none: at worst one extra
-      -- trigger wake).
-      select up.id, up.stage, nullif(up.last_payment_at, n.last_payment_at)
-      from up join n on n.id = up.id
+      -- Committed concurrently: the stage as locked.
+      select up.id, up.stage from up
       where not up.inserted and up.id not in (select id from stored)
     ) known where id in (select user_id from ins)) as stored
     ${resent ? ", (select coalesce(json_agg(id), '[]') from ins) as inserted_event_ids" : ''}`;
@@ -122,7 +119,7 @@ const INGEST_RESENT = ingestStatement(true);
 
 interface Row {
   first_event_users: string[] | null;
-  stored: [id: string, stage: string | null, lastPaymentAt: string | null][] | null;
+  stored: Record<string, string | null> | null;
   /** Only from the statement that allows resent events. */
   inserted_event_ids?: string[];
 }
@@ -158,9 +155,7 @@ function resultOf(row: Row): WriteResult {
   return {
     insertedEventIds: row.inserted_event_ids ? new Set(row.inserted_event_ids) : 'all',
     firstEventUserIds: new Set(row.first_event_users ?? []),
-    stored: new Map(
-      (row.stored ?? []).map(([id, stage, lastPaymentAt]) => [id, { stage, lastPaymentAt: lastPaymentAt === null ? null : new Date(lastPaymentAt) }]),
-    ),
+    stored: new Map(Object.entries(row.stored ?? {}).map(([id, stage]) => [id, { stage }])),
   };
 }
 

@@ -246,6 +246,8 @@ describe(`ingest over HTTP (${process.env.TEST_DATABASE_URL ? 'postgres' : 'pgli
       ],
     ]);
     waker.calls = [];
+    // What jack's workflow records on the signal: a payment no longer changes the stage.
+    await database.query("update users set stage = 'paying' where id = 'jack'");
     await post('/v1/track', { userId: 'jack', event: 'Order Completed', timestamp: '2026-03-13T00:00:00Z', messageId: 'w-6' });
     expect(waker.calls).toEqual([]);
   });

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApi, type ApiDeps } from '../../api/app.ts';
 import type { EventKinds, IngestLog, UserWake, Waker } from '../../api/ingest/deps.ts';
 import type { Database } from '../../db/client.ts';
+import { isTriggerEvent } from '../../rules/index.ts';
 
 export const WRITE_KEY = 'wk_test_123';
 export const auth = (key = WRITE_KEY) => `Basic ${Buffer.from(`${key}:`).toString('base64')}`;
@@ -41,7 +42,7 @@ export function testApi(database: Database, overrides: Partial<ApiDeps> = {}) {
     database,
     writeKeys: [WRITE_KEY, 'wk_other'],
     eventKinds: () => kinds,
-    isTriggerEvent: (name, user) => kinds.isPayment(name) && user.lastPaymentAt === null,
+    isTriggerEvent: (name, user) => isTriggerEvent(kinds, name, user.stage),
     waker,
     log,
     ...overrides,

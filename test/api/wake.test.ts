@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredUser } from '../../api/ingest/deps.ts';
+import { isTriggerEvent } from '../../rules/index.ts';
 import { decideWakes, type WakeInput } from '../../api/ingest/wake.ts';
 import { kinds } from './support.ts';
 
-const firstPayment = (name: string, user: StoredUser) => kinds.isPayment(name) && user.lastPaymentAt === null;
+const paymentOutsidePaying = (name: string, user: StoredUser) => isTriggerEvent(kinds, name, user.stage);
 
 function decide(partial: Partial<WakeInput> & { stored?: Map<string, StoredUser> }) {
   const stored = partial.stored ?? new Map();
@@ -13,11 +14,11 @@ function decide(partial: Partial<WakeInput> & { stored?: Map<string, StoredUser>
     stored,
     newEventNames: partial.newEventNames ?? new Map(),
     kinds,
-    isTriggerEvent: partial.isTriggerEvent ?? firstPayment,
+    isTriggerEvent: partial.isTriggerEvent ?? paymentOutsidePaying,
   });
 }
 
-const user = (stage: string | null, lastPaymentAt: Date | null = null): StoredUser => ({ stage, lastPaymentAt });
+const user = (stage: string | null): StoredUser => ({ stage });
 
 describe('decideWakes', () => {
   it('starts a workflow for a user whose first events the request wrote, whatever the events', () => {
@@ -54,11 +55,11 @@ describe('decideWakes', () => {
     expect(decide({ stored: new Map([['u1', user(stage)]]), newEventNames: new Map([['u1', ['Viewed', 'Viewed']]]) })).toEqual([]);
   });
 
-  it('signals on a trigger event (a first payment) and not on a later one', () => {
+  it('signals on a trigger event (a payment outside the paying stage) and not on one within it', () => {
     const first = decide({ stored: new Map([['u1', user('active')]]), newEventNames: new Map([['u1', ['Viewed', 'Order Completed']]]) });
     expect(first).toEqual([{ userId: 'u1', kind: 'signal', reason: 'trigger-event' }]);
     const later = decide({
-      stored: new Map([['u1', user('paying', new Date('2026-01-01T00:00:00Z'))]]),
+      stored: new Map([['u1', user('paying')]]),
       newEventNames: new Map([['u1', ['Order Completed']]]),
     });
     expect(later).toEqual([]);
@@ -66,7 +67,7 @@ describe('decideWakes', () => {
 
   it('gives the trigger check the user as stored before the request', () => {
     const seen: [string, StoredUser][] = [];
-    const stored = user('active', new Date('2026-02-01T00:00:00Z'));
+    const stored = user('active');
     decide({
       stored: new Map([['u1', stored]]),
       newEventNames: new Map([['u1', ['A', 'B']]]),
