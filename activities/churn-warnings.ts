@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Transporter } from 'nodemailer';
 import { z } from 'zod';
 import type { Database } from '../db/client.ts';
-import { signatureHeader, signWebhook, timestampHeader } from './signature.ts';
+import { postWebhook } from './channels/webhook.ts';
 
 export const churnWarningInput = z.object({
   /** Identifies the transition (user and instant); with the target it makes the warning's idempotency key. */
@@ -50,7 +50,7 @@ export function createSendChurnWarning(deps: ChurnWarningDeps) {
 
     const text = await describe(deps.database, input);
     try {
-      if (input.target.channel === 'webhook') await postWebhook(send, deps, input.target.url, { text, ...summary(input) });
+      if (input.target.channel === 'webhook') await sendWebhook(send, deps, input.target.url, key, { text, ...summary(input) });
       else await sendEmail(deps, input.target.to, key, text);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -88,26 +88,12 @@ async function describe(database: Database, input: ChurnWarningInput): Promise<s
   return `Churn warning: user ${input.userId}${email} moved from ${input.fromStage ?? 'nothing'} to ${input.toStage} at ${input.at} (policy v${input.policyVersion}).`;
 }
 
-async function postWebhook(send: typeof fetch, deps: ChurnWarningDeps, url: string, payload: object): Promise<void> {
-  const body = JSON.stringify(payload);
-  const timestamp = String(Math.floor(Date.now() / 1000));
-  const response = await send(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      [timestampHeader]: timestamp,
-      [signatureHeader]: signWebhook(deps.webhookSecret, timestamp, body),
-    },
-    body,
-    signal: AbortSignal.timeout(deps.webhookTimeoutMs ?? 10_000),
-  });
-  if (response.ok) return;
-  const detail = `webhook ${url} answered ${response.status}`;
-  // A 4xx other than timeout/rate limit will not get better by retrying.
-  if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
-    throw ApplicationFailure.nonRetryable(detail, 'WebhookRejected');
-  }
-  throw new Error(detail);
+async function sendWebhook(send: typeof fetch, deps: ChurnWarningDeps, url: string, key: string, payload: object): Promise<void> {
+  const outcome = await postWebhook(send, { secret: deps.webhookSecret, timeoutMs: deps.webhookTimeoutMs ?? 10_000 }, url, key, payload);
+  if (outcome.kind === 'sent') return;
+  if (outcome.kind === 'rejected') throw ApplicationFailure.nonRetryable(outcome.reason, 'WebhookRejected');
+  // Retried under the same Idempotency-Key: the receiver may have acted before failing.
+  throw new Error(outcome.reason);
 }
 
 async function sendEmail(deps: ChurnWarningDeps, to: string, key: string, text: string): Promise<void> {

@@ -11,7 +11,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createLifecycleActivities(deps),
     ...createRescueActivities(deps),
     sendChurnWarning: createSendChurnWarning(deps),
-    sendMessage: createSendMessage({ webhookSecret: deps.webhookSecret, ...deps.channels, database: deps.database }),
+    sendMessage: createSendMessage({ webhookSecret: deps.webhookSecret, fetch: deps.fetch, ...deps.channels, database: deps.database }),
   };
 }
 

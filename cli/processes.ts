@@ -8,6 +8,7 @@ import twilio from 'twilio';
 import { createMailTransport } from '../activities/channels/index.ts';
 import { startSmtpSink } from '../sinks/smtp-sink.ts';
 import { startTwilioSink } from '../sinks/twilio-sink.ts';
+import { createWebhookSink } from '../sinks/webhook-sink.ts';
 import { ensureActivePolicy } from '../worker/active-policy.ts';
 import { channelsFromConfig } from '../worker/channels.ts';
 import { readConfig, type Config } from '../worker/config.ts';
@@ -44,7 +45,7 @@ export async function runDev(): Promise<void> {
   const adminKeys = config.LIFELINE_ADMIN_KEYS.length ? config.LIFELINE_ADMIN_KEYS : [await localSecret(config, 'admin-key')];
   const webhookSecret = config.LIFELINE_WEBHOOK_SECRET ?? (await localSecret(config, 'webhook-secret'));
   const channels = channelsFromConfig(config, config.LIFELINE_UNSUBSCRIBE_SECRET ?? (await localSecret(config, 'unsubscribe-secret')));
-  // Without real providers, email and SMS go to local sinks: nothing leaves the machine.
+  // Without real providers, email and SMS go to local sinks, and webhooks unless asked: nothing leaves the machine.
   const mailSink = channels.mailer ? undefined : await startSmtpSink();
   const twilioSink = channels.sms ? undefined : await startTwilioSink();
   if (mailSink) Object.assign(channels, { mailer: createMailTransport(mailSink.url), mailSink });
@@ -53,6 +54,7 @@ export async function runDev(): Promise<void> {
     client.api.baseUrl = twilioSink.url;
     Object.assign(channels, { sms: { client, from: '+15005550006' }, twilioAuthToken: twilioSink.authToken });
   }
+  if (config.LIFELINE_DEV_WEBHOOKS === 'keep') channels.webhookSink = createWebhookSink(webhookSecret);
   const engine = await startEngine({
     config,
     database,
@@ -70,6 +72,7 @@ export async function runDev(): Promise<void> {
   reports:    ${engine.url}/reports/rescue  (in a browser: any user name, the admin key as password)
   email:      ${mailSink ? `kept by a local SMTP server: ${engine.url}/dev/mail` : 'SMTP_URL'}
   SMS:        ${twilioSink ? `kept by a local Twilio-compatible service at ${twilioSink.url}` : 'Twilio'}
+  webhooks:   ${channels.webhookSink ? `kept: ${engine.url}/dev/webhooks  (LIFELINE_DEV_WEBHOOKS=send delivers them)` : 'sent'}
   try:        curl -u ${writeKeys[0]}: ${engine.url}/v1/track -H 'content-type: application/json' \\
                 -d '{"userId":"u1","event":"login","messageId":"m1"}'
 Press Ctrl+C to stop.`);

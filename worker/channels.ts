@@ -2,6 +2,7 @@ import type { Transporter } from 'nodemailer';
 import twilio from 'twilio';
 import { createMailTransport, type SmsProvider } from '../activities/channels/index.ts';
 import type { SmtpSink } from '../sinks/smtp-sink.ts';
+import type { WebhookSink } from '../sinks/webhook-sink.ts';
 import type { Config } from './config.ts';
 
 /** How win-back messages and team emails leave: SMTP, Twilio, and the URLs recipients come back on. */
@@ -14,6 +15,8 @@ export interface ChannelSettings {
   unsubscribeSecret: string;
   /** The embedded SMTP sink, browsable at /dev/mail. */
   mailSink?: SmtpSink;
+  /** The embedded webhook sink, browsable at /dev/webhooks: when set, no webhook leaves the process. */
+  webhookSink?: WebhookSink;
 }
 
 /** Channels from the environment: SMTP_URL, TWILIO_* (production). */

@@ -30,6 +30,8 @@ export const configSchema = z.object({
   TWILIO_FROM: z.string().optional(),
   TWILIO_MESSAGING_SERVICE_SID: z.string().optional(),
   LIFELINE_TEAM_SENDER: z.string().default('lifeline@localhost'),
+  /** `npm start` only: keep webhooks at /dev/webhooks (the default) or send them. */
+  LIFELINE_DEV_WEBHOOKS: z.enum(['keep', 'send']).default('keep'),
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   /** How often a worker re-wakes users whose wake may have been lost; 0 turns it off. */

@@ -49,6 +49,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         activities: createActivities({
           database,
           webhookSecret: options.webhookSecret,
+          fetch: channels.webhookSink?.fetch,
           mailer: channels.mailer,
           teamSender: config.LIFELINE_TEAM_SENDER,
           channels: {
@@ -92,6 +93,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
           unsubscribeSecret: options.channels.unsubscribeSecret,
           twilioAuthToken: options.channels.twilioAuthToken,
           mailSink: options.channels.mailSink,
+          webhookSink: options.channels.webhookSink,
         },
       });
       engine.url = await api.listen({ host: config.HOST, port: config.PORT });

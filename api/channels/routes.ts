@@ -8,6 +8,8 @@ import { signatureHeader, timestampHeader, verifyWebhook } from '../../activitie
 import type { Database } from '../../db/client.ts';
 import type { SmtpSink } from '../../sinks/smtp-sink.ts';
 import { mailPage } from '../../sinks/mail-page.ts';
+import { webhookPage } from '../../sinks/webhook-page.ts';
+import type { WebhookSink } from '../../sinks/webhook-sink.ts';
 import { fieldPath, HttpError } from '../errors.ts';
 import { confirmPage, donePage, invalidLinkPage } from './pages.ts';
 
@@ -22,6 +24,8 @@ export interface ChannelRouteDeps {
   bounceSecret?: string;
   /** The local SMTP sink, shown at /dev/mail (embedded runs only). */
   mailSink?: SmtpSink;
+  /** The local webhook sink, shown at /dev/webhooks (embedded runs only). */
+  webhookSink?: WebhookSink;
 }
 
 type Form = Record<string, string>;
@@ -132,6 +136,7 @@ export async function channelRoutes(app: FastifyInstance, deps: ChannelRouteDeps
     });
   }
 
-  const sink = deps.mailSink;
-  if (sink) await app.register(async (scope) => mailPage(scope, sink), { prefix: '/dev/mail' });
+  const { mailSink, webhookSink } = deps;
+  if (mailSink) await app.register(async (scope) => mailPage(scope, mailSink), { prefix: '/dev/mail' });
+  if (webhookSink) await app.register(async (scope) => webhookPage(scope, webhookSink), { prefix: '/dev/webhooks' });
 }

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSendChurnWarning, type ChurnWarningInput } from '../../activities/churn-warnings.ts';
+import { idempotencyHeader } from '../../activities/channels/webhook.ts';
 import { signatureHeader, timestampHeader, verifyWebhook } from '../../activities/signature.ts';
 import type { Database } from '../../db/client.ts';
 import { startHookReceiver } from '../../sim/hook-receiver.ts';
@@ -73,6 +74,8 @@ describe('sendChurnWarning', () => {
       policyVersion: 3,
     });
     expect(verifyWebhook(secret, String(hook!.headers[timestampHeader]), hook!.body, String(hook!.headers[signatureHeader]))).toBe(true);
+    // Retries after a lost answer carry the same key, for the receiver to de-duplicate.
+    expect(hook!.headers[idempotencyHeader]).toBe(`${warning({ channel: 'webhook', url: hooks.url }).transitionKey}:webhook:${hooks.url}`);
     expect(await row('webhook')).toEqual({ status: 'sent', attempts: 1, last_error: null });
   });
 

@@ -38,6 +38,10 @@ describe('lifeline dev', () => {
       });
       expect(response.status).toBe(200);
       expect(await response.json()).toEqual({ success: true });
+
+      // The default policy's churn webhooks point at hooks.example.com: kept locally, not sent.
+      expect(banner).toContain(`webhooks:   kept: ${url}/dev/webhooks`);
+      expect((await fetch(`${url}/dev/webhooks/`)).status).toBe(200);
     } finally {
       child.kill('SIGINT');
     }
