@@ -27,10 +27,16 @@ const SELECTED = `
 
 /**
  * Per campaign × arm. Revenue after rescue is the sum of `events.revenue` of a rescued user from the
- * return up to `revenueDays` later ($5), read through events(user_id, occurred_at).
+ * return up to `revenueDays` later ($5), read through events(user_id, occurred_at). A purchase goes
+ * to the user's latest return in the campaign before it (selected or not, up to the cutoff): a user
+ * rescued again within revenueDays would otherwise count it twice.
  */
 const ARMS = `
-  with ${SELECTED}
+  with ${SELECTED},
+  returns as (
+    select id, lead(returned_at) over (partition by campaign, user_id order by returned_at, id) as next_return_at
+    from rescues
+    where returned_at <= (select at from cutoff) and ($1::text is null or campaign = $1::text))
   select c.campaign, c.arm, c.holdout,
          count(*)::int as assigned,
          count(*) filter (where c.decided)::int as decided,
@@ -42,11 +48,13 @@ const ARMS = `
          array_agg(distinct c.policy_version) as policy_versions,
          (select at from cutoff) as as_of
   from classified c
+  left join returns r on r.id = c.id
   left join lateral (
     select sum(e.revenue) as amount from events e
     where c.decided and c.outcome = 'rescued'
       and e.user_id = c.user_id and e.revenue is not null
       and e.occurred_at >= c.returned_at and e.occurred_at < c.returned_at + make_interval(days => $5::int)
+      and (r.next_return_at is null or e.occurred_at < r.next_return_at)
   ) revenue on true
   group by c.campaign, c.arm, c.holdout
   order by c.campaign, c.arm`;

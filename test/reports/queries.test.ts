@@ -23,6 +23,8 @@ let report: RescueReport;
 interface Seed {
   id: string;
   campaign?: string;
+  /** The user's how-manieth rescue in the campaign; default 1. */
+  n?: number;
   arm: string;
   assignedDay: number;
   /** Days after assignment the user came back; null: the window closed without a return; undefined: still open. */
@@ -37,11 +39,13 @@ async function seed(rows: Seed[], policyVersion: number) {
     const campaign = r.campaign ?? 'winback';
     const window = r.window ?? 14;
     const user = `user-${r.id}`;
+    const n = r.n ?? 1;
+    const rescueId = `rescue:${user}:${campaign}:${n}`;
     await activities.recordAssignment({
-      rescueId: `rescue:${user}:${campaign}:1`,
+      rescueId,
       userId: user,
       campaign,
-      n: 1,
+      n,
       arm: r.arm,
       holdout: r.arm === 'holdout',
       policyVersion,
@@ -50,12 +54,12 @@ async function seed(rows: Seed[], policyVersion: number) {
     });
     if (r.returnedAfter !== undefined) {
       const returnedAt = r.returnedAfter === null ? null : at(r.assignedDay + r.returnedAfter).toISOString();
-      await activities.recordOutcome({ rescueId: `rescue:${user}:${campaign}:1`, returnedAt, at: returnedAt ?? at(r.assignedDay + window).toISOString() });
+      await activities.recordOutcome({ rescueId, returnedAt, at: returnedAt ?? at(r.assignedDay + window).toISOString() });
     }
     for (const [step, m] of (r.messages ?? []).entries()) {
       await database.query(
         `insert into messages (rescue_id, step, user_id, campaign, channel, status, sent_at) values ($1, $2, $3, $4, $5, $6, $7)`,
-        [`rescue:${user}:${campaign}:1`, step, user, campaign, m.channel, m.status, m.sent === false ? null : at(r.assignedDay + 1)],
+        [rescueId, step, user, campaign, m.channel, m.status, m.sent === false ? null : at(r.assignedDay + 1)],
       );
     }
   }
@@ -105,6 +109,9 @@ beforeAll(async () => {
       },
       { id: 'o1', campaign: 'onboarding', arm: 'email', assignedDay: 5, window: 7, returnedAfter: 0.25, messages: [{ channel: 'email', status: 'sent' }] },
       { id: 'o2', campaign: 'onboarding', arm: 'holdout', assignedDay: 5, window: 7, returnedAfter: null },
+      // o3 came back twice, on days 4.5 and 6: the two revenue windows overlap.
+      { id: 'o3', campaign: 'onboarding', arm: 'email', assignedDay: 4, window: 7, returnedAfter: 0.5 },
+      { id: 'o3', campaign: 'onboarding', n: 2, arm: 'holdout', assignedDay: 5, window: 7, returnedAfter: 1 },
     ],
     version,
   );
@@ -118,6 +125,9 @@ beforeAll(async () => {
   await revenue('user-e2', 5, '99.00');
   // e1 came back at day 0.5; the same purchase also counts for no one else.
   await revenue('user-e1', 1, '19.99');
+  // Each of o3's purchases belongs to the return before it, not to both.
+  await revenue('user-o3', 4.75, '1.00');
+  await revenue('user-o3', 7, '8.00');
   report = await rescueReport(database);
 }, 120_000);
 
@@ -137,7 +147,8 @@ describe('rescue report SQL', () => {
     expect(row(report, 'email')).toMatchObject({ assigned: 4, pending: 2, n: 2, rescued: 1 });
     expect(row(report, 'sms')).toMatchObject({ assigned: 3, pending: 0, n: 3, rescued: 1 });
     expect(row(report, 'email-then-sms')).toMatchObject({ assigned: 1, pending: 0, n: 1, rescued: 0 });
-    expect(row(report, 'email', 'onboarding')).toMatchObject({ assigned: 1, n: 1, rescued: 1 });
+    expect(row(report, 'email', 'onboarding')).toMatchObject({ assigned: 2, n: 2, rescued: 2 });
+    expect(row(report, 'holdout', 'onboarding')).toMatchObject({ assigned: 2, n: 2, rescued: 1 });
   });
 
   it('measures the days to return from the assignment', () => {
@@ -156,6 +167,14 @@ describe('rescue report SQL', () => {
     expect(row(report, 'sms')!.revenueAfterRescue).toBe(0);
     const longer = await rescueReport(database, { revenueDays: 31 });
     expect(row(longer, 'holdout')!.revenueAfterRescue).toBe(15.05);
+  });
+
+  it('gives a purchase to the latest return before it when a user’s revenue windows overlap', async () => {
+    expect(row(report, 'email', 'onboarding')!.revenueAfterRescue).toBe(1);
+    expect(row(report, 'holdout', 'onboarding')!.revenueAfterRescue).toBe(8);
+    // Also when the later rescue is outside the selection.
+    const first = await rescueReport(database, { campaign: 'onboarding', until: at(5), asOf: at(21) });
+    expect(row(first, 'email', 'onboarding')).toMatchObject({ n: 1, revenueAfterRescue: 1 });
   });
 
   it('counts the messages of decided rescues by what became of them', () => {
