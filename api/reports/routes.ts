@@ -4,6 +4,7 @@ import type { Database } from '../../db/client.ts';
 import { renderReport } from '../../reports/render/index.ts';
 import { parseReportOptions, ReportOptionsError, rescueReport } from '../../reports/rescue-report.ts';
 import type { RescueReportOptions } from '../../reports/schema.ts';
+import { CHANNELS } from '../../rules/campaigns.ts';
 import { adminKeyChecker, adminPageChecker } from '../auth.ts';
 import { HttpError } from '../errors.ts';
 
@@ -22,8 +23,14 @@ const PARAMS = {
   confidence: 'confidence',
   revenueDays: 'revenueDays',
 } as const;
-const PARAM_OF = Object.fromEntries(Object.entries(PARAMS).map(([param, option]) => [option, param])) as Record<string, string>;
-const NUMERIC = new Set(['mde', 'confidence', 'revenueDays']);
+/** `cost.sms=0.01`: a channel's unit cost, overriding the active policy's `costs:` (option `costs.sms`). */
+const COST_PARAMS = CHANNELS.map((channel) => `cost.${channel}`);
+const PARAM_OF: Record<string, string> = {
+  ...Object.fromEntries(Object.entries(PARAMS).map(([param, option]) => [option, param])),
+  ...Object.fromEntries(CHANNELS.map((channel) => [`costs.${channel}`, `cost.${channel}`])),
+};
+const NUMERIC = new Set(['mde', 'confidence', 'revenueDays', ...COST_PARAMS]);
+const number = (value: string) => (value.trim() === '' ? Number.NaN : Number(value));
 
 const Query = z.record(z.string(), z.union([z.string(), z.array(z.string())]));
 
@@ -34,13 +41,15 @@ function optionsOf(request: FastifyRequest, extra: readonly string[] = []): Resc
   const options: Record<string, unknown> = {};
   for (const [param, value] of Object.entries(query)) {
     if (extra.includes(param)) continue;
-    const option = PARAMS[param as keyof typeof PARAMS];
+    const option = PARAMS[param as keyof typeof PARAMS] ?? (COST_PARAMS.includes(param) ? param : undefined);
     if (!option) {
-      issues.push({ field: param, rule: 'unknown', message: `${param} is not a parameter: use ${[...Object.keys(PARAMS), ...extra].join(', ')}` });
+      issues.push({ field: param, rule: 'unknown', message: `${param} is not a parameter: use ${[...Object.keys(PARAMS), ...COST_PARAMS, ...extra].join(', ')}` });
     } else if (Array.isArray(value)) {
       issues.push({ field: param, rule: 'single', message: `${param} is given more than once` });
+    } else if (option.startsWith('cost.')) {
+      options.costs = { ...(options.costs as object | undefined), [option.slice('cost.'.length)]: number(value) };
     } else {
-      options[option] = NUMERIC.has(param) ? (value.trim() === '' ? Number.NaN : Number(value)) : value;
+      options[option] = NUMERIC.has(param) ? number(value) : value;
     }
   }
   if (!issues.length) {

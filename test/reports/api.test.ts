@@ -78,6 +78,18 @@ describe('report routes', () => {
     expect(twice.json().issues[0]).toMatchObject({ field: 'campaign', rule: 'single' });
   });
 
+  it('charges the unit costs given as cost.<channel> over the policy’s', async () => {
+    const report = RescueReport.parse((await get('/v1/reports/rescue?cost.sms=0.05&cost.webhook=0')).json());
+    expect(report.costs).toEqual({ ...defaultPolicy().costs, sms: 0.05, webhook: 0 });
+    const sms = report.campaigns[0]!.arms.find((a) => a.arm === 'sms')!;
+    expect(sms.cost).toBeCloseTo(sms.messages.sent * 0.05, 9);
+    const bad = await get('/v1/reports/rescue?cost.sms=-1&cost.email=free&cost.fax=1');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().issues.map((i: { field: string }) => i.field).sort()).toEqual(['cost.fax']);
+    const invalid = await get('/v1/reports/rescue?cost.sms=-1&cost.email=free');
+    expect(invalid.json().issues.map((i: { field: string }) => i.field).sort()).toEqual(['cost.email', 'cost.sms']);
+  });
+
   it('requires the admin key', async () => {
     expect((await get('/v1/reports/rescue', {})).statusCode).toBe(401);
     expect((await get('/v1/reports/rescue', { authorization: 'Bearer wrong' })).statusCode).toBe(401);
