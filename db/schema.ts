@@ -39,7 +39,9 @@ export const users = pgTable(
     firstEventsXact: bigint('first_events_xact', { mode: 'number' }),
     updatedAt: at('updated_at').notNull().defaultNow(),
   },
-  (t) => [index('users_last_active_at_idx').on(t.lastActiveAt), index('users_stage_idx').on(t.stage)],
+  // No index on the facts ingest moves (last_active_at, last_payment_at): nothing looks users up by them,
+  // and without one PostgreSQL can update those rows in place (HOT), which keeps ingest cheap.
+  (t) => [index('users_stage_idx').on(t.stage)],
 );
 
 export const events = pgTable(
