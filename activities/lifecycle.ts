@@ -1,5 +1,5 @@
 import type { Database } from '../db/client.ts';
-import { activePolicy, policyByVersion } from '../db/policies.ts';
+import { ACTIVE_POLICY_VERSION, policyByVersion } from '../db/policies.ts';
 import { factsFor, type Facts } from '../rules/facts.ts';
 import type { Policy } from '../rules/policy.ts';
 
@@ -21,12 +21,22 @@ export interface RecordTransitionInput {
   facts: Facts;
 }
 
+interface Compiled {
+  policy: Policy;
+  facts: ReturnType<typeof factsFor>;
+}
+
 export function createLifecycleActivities({ database }: LifecycleDeps) {
-  const queries = new Map<number, ReturnType<typeof factsFor>>();
-  const queryFor = (version: number, policy: Policy) => {
-    let query = queries.get(version);
-    if (!query) queries.set(version, (query = factsFor(policy)));
-    return query;
+  // A stored version never changes: each is read and compiled once per worker.
+  const versions = new Map<number, Promise<Compiled>>();
+  const compiled = (version: number): Promise<Compiled> => {
+    let entry = versions.get(version);
+    if (!entry) {
+      entry = policyByVersion<Policy>(database, version).then(({ body }) => ({ policy: body, facts: factsFor(body) }));
+      entry.catch(() => versions.delete(version));
+      versions.set(version, entry);
+    }
+    return entry;
   };
 
   return {
@@ -36,18 +46,23 @@ export function createLifecycleActivities({ database }: LifecycleDeps) {
      * later), with the first event's time if there is one, for the workflow to wait until.
      */
     async loadFacts({ userId, at }: { userId: string; at: string }): Promise<LoadedFacts> {
-      const active = await activePolicy<Policy>(database);
-      if (!active) throw new Error('no active policy: activate one with `lifeline policy apply <file>`');
-      const query = queryFor(active.version, active.body);
+      // The active version is read on every call, so a newly activated policy applies to the next check.
+      const [active] = await database.query<{ version: number | null }>(
+        `with checked as (update users set checked_at = $2 where id = $1 and checked_at is distinct from $2)
+         select (${ACTIVE_POLICY_VERSION}) as version`,
+        [userId, at],
+      );
+      const version = active?.version;
+      if (version == null) throw new Error('no active policy: activate one with `lifeline policy apply <file>`');
+      const { facts: query } = await compiled(version);
       const [row] = await database.query(query.text, query.params(userId, new Date(at)));
-      await database.query(`update users set checked_at = $2 where id = $1 and checked_at is distinct from $2`, [userId, at]);
-      if (row) return { policyVersion: active.version, facts: query.toFacts(row, userId) };
+      if (row) return { policyVersion: version, facts: query.toFacts(row, userId) };
       const [first] = await database.query<{ at: Date | null }>(`select min(occurred_at) as at from events where user_id = $1`, [userId]);
-      return { policyVersion: active.version, facts: null, firstEventAt: first?.at?.toISOString() ?? null };
+      return { policyVersion: version, facts: null, firstEventAt: first?.at?.toISOString() ?? null };
     },
 
     async loadPolicy(version: number): Promise<Policy> {
-      return (await policyByVersion<Policy>(database, version)).body;
+      return (await compiled(version)).policy;
     },
 
     /**
@@ -58,8 +73,7 @@ export function createLifecycleActivities({ database }: LifecycleDeps) {
      * new stage and wake the workflow. Idempotent: a retried call finds the transition written.
      */
     async recordTransition(input: RecordTransitionInput): Promise<'recorded' | 'stale'> {
-      const factsQuery =
-        queries.get(input.policyVersion) ?? queryFor(input.policyVersion, (await policyByVersion<Policy>(database, input.policyVersion)).body);
+      const { facts: factsQuery } = await compiled(input.policyVersion);
       return database.transaction(async (query) => {
         await query(`select 1 from users where id = $1 for update`, [input.userId]);
         const existing = await query(`select 1 from stage_transitions where user_id = $1 and at = $2`, [input.userId, input.at]);

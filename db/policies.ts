@@ -32,10 +32,11 @@ export async function activatePolicy(database: Database, version: number): Promi
 }
 
 /** The most recently activated version, so activating an older version rolls back to it. */
+export const ACTIVE_POLICY_VERSION = `select version from policies where activated_at is not null order by activated_at desc, version desc limit 1`;
+
 export async function activePolicy<P>(database: Database): Promise<StoredPolicy<P> | null> {
   const [row] = await database.query<{ version: number; body: P; activated_at: Date }>(
-    `select version, body, activated_at from policies where activated_at is not null
-     order by activated_at desc, version desc limit 1`,
+    `select version, body, activated_at from policies where version = (${ACTIVE_POLICY_VERSION})`,
   );
   return row ? { version: row.version, body: row.body, activatedAt: row.activated_at } : null;
 }
