@@ -29,7 +29,8 @@ const SELECTED = `
  * Per campaign × arm. Revenue after rescue is the sum of `events.revenue` of a rescued user from the
  * return up to `revenueDays` later ($5), read through events(user_id, occurred_at). A purchase goes
  * to the user's latest return in the campaign before it (selected or not, up to the cutoff): a user
- * rescued again within revenueDays would otherwise count it twice.
+ * rescued again within revenueDays would otherwise count it twice. Nothing after the cutoff counts,
+ * so a report as of a past instant stays the same however much later it is run.
  */
 const ARMS = `
   with ${SELECTED},
@@ -55,6 +56,7 @@ const ARMS = `
       and e.user_id = c.user_id and e.revenue is not null
       and e.occurred_at >= c.returned_at and e.occurred_at < c.returned_at + make_interval(days => $5::int)
       and (r.next_return_at is null or e.occurred_at < r.next_return_at)
+      and e.occurred_at <= (select at from cutoff)
   ) revenue on true
   group by c.campaign, c.arm, c.holdout
   order by c.campaign, c.arm`;

@@ -165,8 +165,18 @@ describe('rescue report SQL', () => {
     expect(row(report, 'holdout')!.revenueAfterRescue).toBe(10.05);
     expect(row(report, 'email')!.revenueAfterRescue).toBe(19.99);
     expect(row(report, 'sms')!.revenueAfterRescue).toBe(0);
-    const longer = await rescueReport(database, { revenueDays: 31 });
+    const longer = await rescueReport(database, { revenueDays: 31, asOf: at(40) });
     expect(row(longer, 'holdout')!.revenueAfterRescue).toBe(15.05);
+  });
+
+  it('counts no revenue after the cutoff', async () => {
+    // As of day 21 (the default cutoff) h2's purchase on day 33 has not happened yet, whatever revenueDays says.
+    const asOfNow = await rescueReport(database, { revenueDays: 31 });
+    expect(asOfNow.asOf).toBe(at(21).toISOString());
+    expect(row(asOfNow, 'holdout')!.revenueAfterRescue).toBe(10.05);
+    const early = await rescueReport(database, { asOf: at(15) });
+    expect(row(early, 'holdout')!.revenueAfterRescue).toBe(10.05);
+    expect(row(await rescueReport(database, { asOf: at(9.5) }), 'email')).toMatchObject({ n: 0, revenueAfterRescue: 0 });
   });
 
   it('gives a purchase to the latest return before it when a user’s revenue windows overlap', async () => {
