@@ -68,9 +68,17 @@ describe('lifeline simulate', () => {
     expect(result.stdout).toBe('');
   });
 
+  it('suggests PostgreSQL for a large run on PGlite', async () => {
+    const large = await simulate(['--users', '6000', '--days', '3', '--seed', '1', '--policy', join(dir, 'nope.yaml')]);
+    expect(large.stderr).toMatch(/^note: in-memory PGlite .* above about 5,000 users a run takes hours;\n.*--database-url/);
+    const onPostgres = await simulate(['--users', '6000', '--days', '3', '--seed', '1', '--database-url', 'postgres://127.0.0.1/none', '--policy', join(dir, 'nope.yaml')]);
+    expect(onPostgres.stderr).toBe('');
+  });
+
   it('rejects a policy it cannot read or cannot simulate, naming --policy', async () => {
     const missing = await simulate(['--users', '10', '--days', '3', '--seed', '1', '--policy', join(dir, 'nope.yaml')]);
     expect(missing.error?.message).toMatch(/^--policy: cannot read .*nope\.yaml \(ENOENT\)/);
+    expect(missing.stderr).toBe('');
     const webhook = join(dir, 'webhook.yaml');
     await writeFile(
       webhook,
