@@ -4,7 +4,7 @@ import type { Database } from '../../db/client.ts';
 import { renderReport } from '../../reports/render/index.ts';
 import { parseReportOptions, ReportOptionsError, rescueReport } from '../../reports/rescue-report.ts';
 import type { RescueReportOptions } from '../../reports/schema.ts';
-import { CHANNELS } from '../../rules/campaigns.ts';
+import { CHANNELS, type Channel } from '../../rules/campaigns.ts';
 import { adminKeyChecker, adminPageChecker } from '../auth.ts';
 import { HttpError } from '../errors.ts';
 
@@ -14,22 +14,22 @@ export interface ReportRouteDeps {
 }
 
 /** Query parameters, as the report option each one sets. */
-const PARAMS = {
-  campaign: 'campaign',
-  since: 'since',
-  until: 'until',
-  asOf: 'asOf',
-  mde: 'minimumDetectableEffect',
-  confidence: 'confidence',
-  revenueDays: 'revenueDays',
-} as const;
+const PARAMS = new Map<string, string>([
+  ['campaign', 'campaign'],
+  ['since', 'since'],
+  ['until', 'until'],
+  ['asOf', 'asOf'],
+  ['mde', 'minimumDetectableEffect'],
+  ['confidence', 'confidence'],
+  ['revenueDays', 'revenueDays'],
+]);
 /** `cost.sms=0.01`: a channel's unit cost, overriding the active policy's `costs:` (option `costs.sms`). */
-const COST_PARAMS = CHANNELS.map((channel) => `cost.${channel}`);
-const PARAM_OF: Record<string, string> = {
-  ...Object.fromEntries(Object.entries(PARAMS).map(([param, option]) => [option, param])),
-  ...Object.fromEntries(CHANNELS.map((channel) => [`costs.${channel}`, `cost.${channel}`])),
-};
-const NUMERIC = new Set(['mde', 'confidence', 'revenueDays', ...COST_PARAMS]);
+const COST_PARAMS = new Map<string, Channel>(CHANNELS.map((channel) => [`cost.${channel}`, channel]));
+const PARAM_OF = new Map<string, string>([
+  ...[...PARAMS].map(([param, option]): [string, string] => [option, param]),
+  ...[...COST_PARAMS].map(([param, channel]): [string, string] => [`costs.${channel}`, param]),
+]);
+const NUMERIC = new Set(['mde', 'confidence', 'revenueDays']);
 const number = (value: string) => (value.trim() === '' ? Number.NaN : Number(value));
 
 const Query = z.record(z.string(), z.union([z.string(), z.array(z.string())]));
@@ -41,15 +41,16 @@ function optionsOf(request: FastifyRequest, extra: readonly string[] = []): Resc
   const options: Record<string, unknown> = {};
   for (const [param, value] of Object.entries(query)) {
     if (extra.includes(param)) continue;
-    const option = PARAMS[param as keyof typeof PARAMS] ?? (COST_PARAMS.includes(param) ? param : undefined);
-    if (!option) {
-      issues.push({ field: param, rule: 'unknown', message: `${param} is not a parameter: use ${[...Object.keys(PARAMS), ...COST_PARAMS, ...extra].join(', ')}` });
+    const option = PARAMS.get(param);
+    const costOf = COST_PARAMS.get(param);
+    if (!option && !costOf) {
+      issues.push({ field: param, rule: 'unknown', message: `${param} is not a parameter: use ${[...PARAMS.keys(), ...COST_PARAMS.keys(), ...extra].join(', ')}` });
     } else if (Array.isArray(value)) {
       issues.push({ field: param, rule: 'single', message: `${param} is given more than once` });
-    } else if (option.startsWith('cost.')) {
-      options.costs = { ...(options.costs as object | undefined), [option.slice('cost.'.length)]: number(value) };
+    } else if (costOf) {
+      options.costs = { ...(options.costs as object | undefined), [costOf]: number(value) };
     } else {
-      options[option] = NUMERIC.has(param) ? number(value) : value;
+      options[option!] = NUMERIC.has(param) ? number(value) : value;
     }
   }
   if (!issues.length) {
@@ -59,7 +60,7 @@ function optionsOf(request: FastifyRequest, extra: readonly string[] = []): Resc
     } catch (error) {
       if (!(error instanceof ReportOptionsError)) throw error;
       for (const i of error.issues) {
-        const param = PARAM_OF[i.option] ?? i.option;
+        const param = PARAM_OF.get(i.option) ?? i.option;
         issues.push({ field: param, rule: 'invalid', message: `${param} ${i.message}` });
       }
     }

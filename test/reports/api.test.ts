@@ -74,6 +74,10 @@ describe('report routes', () => {
     const format = await get('/v1/reports/rescue?format=xml');
     expect(format.statusCode).toBe(400);
     expect(format.json().issues[0]).toMatchObject({ field: 'format' });
+    // Names every object has are parameters no more than any other unknown name.
+    const inherited = await get('/v1/reports/rescue?toString=1&constructor=x');
+    expect(inherited.statusCode).toBe(400);
+    expect(inherited.json().issues.map((i: { field: string; rule: string }) => `${i.field}:${i.rule}`)).toEqual(['toString:unknown', 'constructor:unknown']);
     const twice = await get('/v1/reports/rescue?campaign=a&campaign=b');
     expect(twice.json().issues[0]).toMatchObject({ field: 'campaign', rule: 'single' });
   });
