@@ -59,7 +59,7 @@ export function simulateCommand(io: Io = { stdout: process.stdout, stderr: proce
         io.stderr.write(
           `note: in-memory PGlite runs on the engine's own thread, and above about ${PGLITE_COMFORTABLE_USERS.toLocaleString('en-US')} users a run takes hours;
 ` +
-            `      --database-url postgres://…/empty_db is much faster (10,000 users × 90 days: 51 minutes on 2 cores)
+            `      --database-url postgres://…/empty_db is much faster
 `,
         );
       }

@@ -13,5 +13,5 @@ export function armChannels(arm: Arm): Channel[] {
 export function fallbackOrder(first: Channel, channels: readonly Channel[], template: Template): Channel[] {
   const after = channels.indexOf(first);
   const rest = after < 0 ? channels : [...channels.slice(after + 1), ...channels.slice(0, after)];
-  return [first, ...rest.filter((c) => c !== first)].filter((c) => template[c] !== undefined);
+  return [first, ...rest].filter((c) => template[c] !== undefined);
 }

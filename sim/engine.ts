@@ -140,7 +140,7 @@ export async function startSimulationEngine(
 
 /**
  * The SDK sizes its workflow cache at ~1.7 MiB of heap per workflow; ours take more (each holds the
- * bundle's module state, zod schemas included), and with thousands of users the heap filled and the
+ * bundle's module state), and with thousands of users the heap filled and the
  * process spent its time in GC. A miss costs a fresh workflow context and a replay, which dominated
  * the workflow thread in a profile, so the cache is as large as the heap allows at 2.5 MiB each
  * (run with --max-old-space-size to cache more).
